@@ -1,0 +1,5 @@
+"""Allow ``python -m dataprep``."""
+
+from dataprep.cli import main
+
+main()

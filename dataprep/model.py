@@ -1,0 +1,126 @@
+"""Value objects shared by every stage: records, parse failures, findings.
+
+``Record`` is the per-record hot-path object: a plain slotted class, not a frozen
+dataclass, because it is created once per line and a frozen dataclass measured several
+times slower to build.  ``Finding`` is created only when something is wrong, so it can
+afford to be a frozen, ordered value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+SEVERITY_RANK: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+
+class Record:
+    """One parsed record as it flows through the checks.
+
+    ``line`` is the 1-based physical line (None for sources without lines, e.g. Parquet),
+    ``index`` the 0-based record number in its file, ``offset`` the byte offset of the
+    record in the (decompressed) file when the source has one, so later stages can
+    re-read a record instead of keeping its text.
+    """
+
+    __slots__ = ("path", "line", "index", "offset", "data", "format")
+
+    def __init__(
+        self,
+        path: str,
+        line: int | None,
+        index: int,
+        offset: int | None,
+        data: dict[str, Any],
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.index = index
+        self.offset = offset
+        self.data = data
+        self.format: str = "unknown"
+
+
+class ParseFailure:
+    """A record-sized piece of input that could not become a record.
+
+    Sources report these as values instead of raising, so one bad line never stops the
+    rest of the file from being linted.  ``kind`` names the problem; the input rules
+    (``checks/input.py``) turn kinds into findings.
+    """
+
+    __slots__ = ("path", "line", "index", "kind", "detail")
+
+    def __init__(self, path: str, line: int | None, index: int | None, kind: str, detail: str):
+        self.path = path
+        self.line = line
+        self.index = index
+        self.kind = kind
+        self.detail = detail
+
+
+class FileNote:
+    """A file-level observation from a source (BOM, CRLF line ends, no records)."""
+
+    __slots__ = ("path", "kind", "detail", "line")
+
+    def __init__(self, path: str, kind: str, detail: str, line: int | None = None):
+        self.path = path
+        self.kind = kind
+        self.detail = detail
+        self.line = line
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Related:
+    """A pointer from a finding to another record (first occurrence, conflict partner)."""
+
+    path: str
+    line: int | None
+    record: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "record": self.record}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One reported problem, at a file, a record or a place inside a record."""
+
+    code: str
+    name: str
+    severity: Severity
+    path: str
+    line: int | None
+    record: int | None
+    message: str
+    pointer: str | None = None
+    related: tuple[Related, ...] = field(default=())
+    #: how many records a file- or dataset-level finding stands for (1 for record findings)
+    count: int = 1
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (
+            self.path,
+            self.line if self.line is not None else -1,
+            self.record if self.record is not None else -1,
+            self.code,
+            self.pointer or "",
+            self.message,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity,
+            "path": self.path,
+            "line": self.line,
+            "record": self.record,
+            "pointer": self.pointer,
+            "message": self.message,
+            "related": [r.to_dict() for r in self.related],
+            "count": self.count,
+        }

@@ -1,0 +1,159 @@
+"""Shared dataset stages: computations several checks (and the score) read.
+
+A stage observes every record once, however many checks use it; checks name the stages
+they need (``Check.stages``) and the engine runs a stage only when some enabled check
+needs it — or always, for the cheap ``task`` profile that every result reports.
+Stages contribute to the result's summary through ``summary()``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from dataprep.formats import content_text, output_text
+from dataprep.model import Record, Related
+from dataprep.normalize import content_hash
+
+#: distinct outputs beyond which a dataset is not treated as classification
+MAX_CLASSES = 1000
+#: an output longer than this (characters) is not a label
+MAX_LABEL_CHARS = 64
+
+
+class Stage:
+    name = ""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    def observe(self, rec: Record, valid: bool, split: str) -> None:
+        """See one record."""
+
+    def finish(self) -> None:
+        """After the last record."""
+
+    def summary(self) -> dict[str, Any]:
+        return {}
+
+
+class ExactHashes(Stage):
+    """Normalised content hashes of valid records: effective-example counts and first copies.
+
+    Keeps 16 bytes of digest plus a small location tuple per distinct record, never texts.
+    """
+
+    name = "exact"
+
+    def __init__(self, context: Any) -> None:
+        super().__init__(context)
+        self.first: dict[bytes, tuple[str, int | None, int, str]] = {}
+        self.valid_train = 0
+        self.effective_train = 0
+        self.duplicates_train = 0
+        self.valid_eval = 0
+        self.effective_eval = 0
+        #: (path, line, index, first) for each repeat, in reading order
+        self.repeats: list[tuple[str, int | None, int, Related]] = []
+
+    def observe(self, rec: Record, valid: bool, split: str) -> None:
+        if not valid:
+            return
+        digest = content_hash(content_text(rec.format, rec.data))
+        if split == "eval":
+            self.valid_eval += 1
+            key = b"e" + digest
+        else:
+            self.valid_train += 1
+            key = digest
+        first = self.first.get(key)
+        if first is None:
+            self.first[key] = (rec.path, rec.line, rec.index, split)
+            if split == "eval":
+                self.effective_eval += 1
+            else:
+                self.effective_train += 1
+            return
+        if split != "eval":
+            self.duplicates_train += 1
+        self.repeats.append((rec.path, rec.line, rec.index, Related(first[0], first[1], first[2])))
+
+    def summary(self) -> dict[str, Any]:
+        return {"effective_examples": self.effective_train, "exact_duplicates": self.duplicates_train}
+
+
+class TaskProfile(Stage):
+    """Infers the task (classification vs generative) and counts labels of valid training records.
+
+    Classification when the majority format is ``classification``, or when every output
+    is short and the outputs form a small set of repeated values (a chat or completion
+    dataset whose answers are labels).
+    """
+
+    name = "task"
+
+    def __init__(self, context: Any) -> None:
+        super().__init__(context)
+        self.formats: Counter[str] = Counter()
+        self.labels: Counter[str] = Counter()
+        self.label_first: dict[str, tuple[str, int | None, int]] = {}
+        self.outputs_short = True
+        self.seen = 0
+        self.task = "generative"
+        self.task_source = "inferred"
+
+    def observe(self, rec: Record, valid: bool, split: str) -> None:
+        if not valid or split == "eval":
+            return
+        fmt = rec.format
+        self.formats[fmt] += 1
+        self.seen += 1
+        if not self.outputs_short and fmt != "classification":
+            return
+        out = output_text(fmt, rec.data)
+        if out is None:
+            if fmt != "classification":
+                self.outputs_short = False
+            return
+        if fmt != "classification":
+            out = out.strip()
+            if len(out) > MAX_LABEL_CHARS or "\n" in out:
+                self.outputs_short = False
+                return
+        if out not in self.labels:
+            if len(self.labels) >= MAX_CLASSES:
+                self.outputs_short = False
+                return
+            self.label_first[out] = (rec.path, rec.line, rec.index)
+        self.labels[out] += 1
+
+    def finish(self) -> None:
+        forced = getattr(self.context.config, "task", "auto")
+        if forced in ("classification", "generative"):
+            self.task, self.task_source = forced, "configured"
+            return
+        if not self.seen:
+            self.task = "generative"
+            return
+        majority = self.formats.most_common(1)[0][0]
+        if majority == "classification":
+            self.task = "classification"
+        elif majority == "text" or majority == "preference":
+            self.task = "generative"
+        elif self.outputs_short and 2 <= len(self.labels) <= max(2, min(50, self.seen // 4)):
+            self.task = "classification"
+        else:
+            self.task = "generative"
+
+    def has_labels(self) -> bool:
+        return self.task == "classification" and bool(self.labels)
+
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"task": self.task, "task_source": self.task_source}
+        if self.has_labels():
+            out["labels"] = dict(sorted(self.labels.items(), key=lambda kv: (-kv[1], kv[0])))
+        return out
+
+
+STAGES: dict[str, type[Stage]] = {"exact": ExactHashes, "task": TaskProfile}
+ALWAYS = ("task",)
