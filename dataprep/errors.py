@@ -1,7 +1,11 @@
 """Errors that end a run with exit code 2 and one line on stderr."""
 
 
-class UsageError(Exception):
+class DataprepError(Exception):
+    """Base of every error the CLI turns into exit code 2 with one clear line."""
+
+
+class UsageError(DataprepError):
     """Bad command line or configuration; the message names what is wrong."""
 
 

@@ -153,22 +153,27 @@ def discover(paths: Iterable[str], eval_paths: Iterable[str] = ()) -> list[Sourc
                     add(m, forced)
                 continue
             raise InputError(f"path does not exist: {p}")
+    if not specs:
+        # e.g. only empty directories: nothing to lint is "no readable input" (exit 2)
+        raise InputError("no data files found (looked for " + ", ".join(DATA_SUFFIXES) + ")")
     # --eval paths are added first, so a file given both ways keeps the eval role
     return specs
 
 
 def _sniff_binary(head: bytes) -> bool:
-    """True when the first bytes look like a binary (non-text) file."""
+    """True when the first bytes look like a binary (non-text) file.
+
+    A text file with a few bad lines must still be read line by line, so that each bad
+    line becomes its own finding (invalid UTF-8, NUL bytes) and the good lines are
+    linted; only a file whose head is largely NULs or undecodable bytes is binary.
+    """
     if not head:
         return False
-    if b"\x00" in head:
+    if head.count(b"\x00") > len(head) // 8:
         return True
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # a multi-byte character cut at the sniff boundary is fine
-        return exc.start < len(head) - 4
-    return False
+    # random or compressed bytes are mostly not UTF-8; a few bad lines are not
+    undecodable = len(head) - len(head.decode("utf-8", "ignore").encode("utf-8"))
+    return undecodable > len(head) // 4
 
 
 def read_source(spec: SourceSpec, progress: Any = None) -> Iterator[Any]:
@@ -181,7 +186,7 @@ def read_source(spec: SourceSpec, progress: Any = None) -> Iterator[Any]:
     if spec.kind == "parquet":
         from dataprep.sources.columnar import read_parquet
 
-        yield from read_parquet(spec.real_path, progress)
+        yield from read_parquet(spec.real_path, spec.path, progress)
         return
     try:
         if spec.kind.endswith(".gz"):

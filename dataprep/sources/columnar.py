@@ -25,11 +25,16 @@ def _require(module: str, extra: str) -> Any:
         ) from None
 
 
-def read_parquet(path: str, progress: Any = None) -> Iterator[Any]:
-    """Stream a Parquet file in record batches (memory stays bounded by the batch)."""
+def read_parquet(path: str, label: str | None = None, progress: Any = None) -> Iterator[Any]:
+    """Stream a Parquet file in record batches (memory stays bounded by the batch).
+
+    ``path`` is opened; ``label`` (default: ``path``) is the path items report, the
+    normalised one the engine uses for the file.
+    """
     pq = _require("pyarrow.parquet", "parquet")
+    opened, path = path, label or path
     try:
-        pf = pq.ParquetFile(path)
+        pf = pq.ParquetFile(opened)
     except Exception as exc:  # pyarrow raises several types for corrupt files
         yield FileNote(path, "no-records", f"not a readable Parquet file ({_one_line(exc)})")
         return

@@ -1,0 +1,109 @@
+"""The programmatic entry point: paths and options in, one ``Result`` out.
+
+The CLI is a thin layer over ``lint``; tests and other tools call it directly.  Nothing
+here prints or exits: errors are ``DataprepError`` subclasses the caller turns into
+exit code 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from dataprep import config as config_mod
+from dataprep.checks import CHECKS, RULES
+from dataprep.checks.volume import thresholds
+from dataprep.engine import RunOutput, run
+from dataprep.errors import ConfigError
+from dataprep.result import Result
+from dataprep.score import Inputs, compute
+from dataprep.sources import discover
+
+
+def load_config(
+    *,
+    config_path: str | None = None,
+    cwd: Path | None = None,
+    select: Sequence[str] | None = None,
+    extend_select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+    task: str | None = None,
+    format_hint: str | None = None,
+    eval_paths: Sequence[str] = (),
+    fail_under: float | None = None,
+    strict: bool | None = None,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+) -> config_mod.Config:
+    cli = {
+        "select": list(select or []),
+        "extend_select": list(extend_select or []),
+        "ignore": list(ignore or []),
+        "task": task,
+        "format_hint": format_hint,
+        "eval": list(eval_paths),
+        "fail_under": fail_under,
+        "strict": strict,
+    }
+    cfg = config_mod.resolve(RULES, config_path, cli, cwd)
+    for code, opts in (options or {}).items():
+        rule = RULES.get(code)
+        if rule is None:
+            raise ConfigError(f"no such rule: {code}")
+        for key, value in opts.items():
+            if key not in rule.options:
+                raise ConfigError(f"rule {code} ({rule.name}) has no option {key!r}")
+            config_mod._check_option(code, rule, key, value, "options")
+            cfg.options.setdefault(code, {})[key] = value
+    return cfg
+
+
+def lint(
+    paths: Sequence[str],
+    *,
+    config: config_mod.Config | None = None,
+    progress: Any = None,
+    **kwargs: Any,
+) -> Result:
+    """Lint ``paths`` (files, directories, globs, HF folders) and return the result."""
+    cfg = config if config is not None else load_config(**kwargs)
+    specs = discover(paths, cfg.eval)
+    out = run(specs, CHECKS, RULES, cfg, progress)
+    return build_result(out, cfg)
+
+
+def build_result(out: RunOutput, cfg: config_mod.Config) -> Result:
+    stages = out.context.stages
+    task_stage = stages["task"]
+    exact = stages.get("exact")
+    options = config_mod.rule_options(cfg, RULES)
+    minimum, recommended = thresholds(options, task_stage.task)
+    files = [f.to_dict() for f in out.files]
+    train = [f for f in out.files if f.split == "train"]
+    valid_train = sum(f.valid for f in train)
+    effective = exact.effective_train if exact is not None else None
+    summary: dict[str, Any] = {
+        "records": out.records,
+        "valid": out.valid,
+        "invalid": out.records - out.valid,
+        "train_records": sum(f.records for f in train),
+        "eval_records": sum(f.records for f in out.files if f.split == "eval"),
+        "effective_examples": effective,
+        "exact_duplicates": exact.duplicates_train if exact is not None else None,
+        "thresholds": {"minimum": minimum, "recommended": recommended},
+    }
+    if task_stage.has_labels():
+        summary["labels"] = task_stage.summary()["labels"]
+    inputs = Inputs(
+        records=out.records,
+        valid=out.valid,
+        valid_train=valid_train,
+        effective=effective,
+        minimum=minimum,
+        recommended=recommended,
+        has_train=bool(train),
+        valid_by_path={f.path: f.valid for f in out.files},
+    )
+    names = {code: r.name for code, r in RULES.items()}
+    score = compute(inputs, out.findings, cfg.weights, cfg.verdict, names)
+    return Result(out.findings, files, task_stage.task, task_stage.task_source, summary, score)

@@ -1,0 +1,191 @@
+"""DP2xx: is there enough data, and is it balanced enough to learn from?
+
+Volume is counted in *effective examples* of the training split: valid records minus
+exact duplicates after normalisation (the ``exact`` stage).  Evaluation files are
+reported beside the count, never added to it: an eval split that grows the count would
+make a dataset look ready by counting the records it will be judged on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dataprep.checks.base import Check, Emit, Rule
+
+DATASET = "<dataset>"
+
+_THRESHOLD_OPTIONS: dict[str, dict[str, Any]] = {
+    "classification_minimum": {
+        "type": "integer", "minimum": 0, "default": 50,
+        "description": "Effective examples a classification (or extraction) task needs at least.",
+    },
+    "classification_recommended": {
+        "type": "integer", "minimum": 0, "default": 100,
+        "description": "Effective examples recommended for a classification task.",
+    },
+    "generative_minimum": {
+        "type": "integer", "minimum": 0, "default": 500,
+        "description": "Effective examples a generative task needs at least.",
+    },
+    "generative_recommended": {
+        "type": "integer", "minimum": 0, "default": 2000,
+        "description": "Effective examples recommended for a generative task.",
+    },
+}
+
+
+class BelowMinimum(Rule):
+    """Fewer effective training examples than the task's minimum.
+
+    Fine-tuning on too little data teaches the model noise: for simple tasks such as
+    classification at least 50-100 good examples are needed, for generative tasks
+    500-2,000. Below the minimum, prompt engineering or few-shot prompting is the
+    better tool. Duplicates do not count: dozens of copies are not hundreds of examples.
+
+    Examples:
+    pass: {"records": [{"text": "great", "label": "pos"}, {"text": "awful", "label": "neg"}], "options": {"classification_minimum": 2}, "task": "classification"}
+    fail: {"records": [{"text": "great", "label": "pos"}, {"text": "great", "label": "pos"}], "options": {"classification_minimum": 2}, "task": "classification"}
+    """
+
+    code = "DP201"
+    name = "volume.below-minimum"
+    severity = "error"
+    scope = "dataset"
+    options = {k: v for k, v in _THRESHOLD_OPTIONS.items() if k.endswith("minimum")}
+
+
+class BelowRecommended(Rule):
+    """Enough effective examples to start, but fewer than recommended for the task.
+
+    Between the minimum and the recommended count a fine-tune can work, but results are
+    fragile: expect to collect more data before the model generalises reliably.
+
+    Examples:
+    pass: {"records": [{"text": "great", "label": "pos"}, {"text": "awful", "label": "neg"}], "options": {"classification_recommended": 2}, "task": "classification"}
+    fail: {"records": [{"text": "great", "label": "pos"}, {"text": "awful", "label": "neg"}], "options": {"classification_recommended": 3}, "task": "classification"}
+    """
+
+    code = "DP202"
+    name = "volume.below-recommended"
+    severity = "warning"
+    scope = "dataset"
+    options = {k: v for k, v in _THRESHOLD_OPTIONS.items() if k.endswith("recommended")}
+
+
+class RareClass(Rule):
+    """A label has too few examples for the model to learn it.
+
+    A class seen once or twice is memorised, not learned, and cannot even be split
+    between training and evaluation. Either collect more examples, merge the class, or
+    drop it.
+
+    Examples:
+    pass: {"records": [{"text": "a", "label": "x"}, {"text": "b", "label": "x"}, {"text": "c", "label": "y"}, {"text": "d", "label": "y"}], "options": {"min_per_class": 2}, "task": "classification"}
+    fail: {"records": [{"text": "a", "label": "x"}, {"text": "b", "label": "x"}, {"text": "c", "label": "y"}], "options": {"min_per_class": 2}, "task": "classification"}
+    """
+
+    code = "DP203"
+    name = "volume.rare-class"
+    severity = "warning"
+    scope = "dataset"
+    options = {
+        "min_per_class": {
+            "type": "integer", "minimum": 1, "default": 10,
+            "description": "Examples each label needs at least.",
+        },
+    }
+
+
+class ClassImbalance(Rule):
+    """The most frequent label outnumbers the rarest by more than the allowed ratio.
+
+    A model fine-tuned on skewed labels learns the prior: it predicts the majority class
+    and still scores well on accuracy. Rebalance, weight, or collect more of the rare
+    classes.
+
+    Examples:
+    pass: {"records": [{"text": "a", "label": "x"}, {"text": "b", "label": "x"}, {"text": "c", "label": "y"}], "options": {"max_ratio": 2.0}, "task": "classification"}
+    fail: {"records": [{"text": "a", "label": "x"}, {"text": "b", "label": "x"}, {"text": "e", "label": "x"}, {"text": "c", "label": "y"}], "options": {"max_ratio": 2.0}, "task": "classification"}
+    """
+
+    code = "DP204"
+    name = "volume.class-imbalance"
+    severity = "warning"
+    scope = "dataset"
+    options = {
+        "max_ratio": {
+            "type": "number", "exclusiveMinimum": 1, "default": 10.0,
+            "description": "Largest allowed ratio between the most and the least frequent label.",
+        },
+    }
+
+
+def thresholds(options: dict[str, dict[str, Any]], task: str) -> tuple[int, int]:
+    """(minimum, recommended) effective examples for ``task`` under the run's options."""
+    o = options["DP201"]
+    rec = options["DP202"]
+    if task == "classification":
+        return int(o["classification_minimum"]), int(rec["classification_recommended"])
+    return int(o["generative_minimum"]), int(rec["generative_recommended"])
+
+
+def _fmt_labels(items: list[tuple[str, int]], limit: int = 6) -> str:
+    shown = ", ".join(f"{lab!r} ({n})" for lab, n in items[:limit])
+    more = len(items) - limit
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+class VolumeCheck(Check):
+    """Reports the DP2xx rules from the ``exact`` and ``task`` stages at the end of the run."""
+
+    rules = (BelowMinimum, BelowRecommended, RareClass, ClassImbalance)
+    stages = ("exact", "task")
+
+    def finish(self, emit: Emit) -> None:
+        stages = self.context.stages
+        task_stage = stages["task"]
+        exact = stages["exact"]
+        task = task_stage.task
+        minimum, recommended = thresholds(self.options, task)
+        effective = exact.effective_train
+        if not any(f.split == "train" for f in self.context.files):
+            return  # only evaluation files given: nothing to count against a training minimum
+        dup = exact.duplicates_train
+        invalid = sum(f.records - f.valid for f in self.context.files if f.split == "train")
+        parts = [f"{exact.valid_train} valid"]
+        if dup:
+            parts.append(f"{dup} exact duplicate(s) not counted")
+        if invalid:
+            parts.append(f"{invalid} invalid record(s) not counted")
+        if exact.valid_eval:
+            parts.append(f"{exact.valid_eval} evaluation record(s) reported separately")
+        detail = "; ".join(parts)
+        if effective < minimum:
+            emit("DP201", DATASET, None, None,
+                 f"{effective} effective training example(s) for a {task} task, below the minimum "
+                 f"of {minimum} ({detail})")
+        if effective < recommended and not (effective < minimum and "DP201" in emit.enabled):
+            # below the minimum the error says it all; the warning stands in when DP201 is off
+            emit("DP202", DATASET, None, None,
+                 f"{effective} effective training example(s) for a {task} task, below the "
+                 f"recommended {recommended} ({detail})")
+        if task != "classification" or not task_stage.labels:
+            return
+        counts = sorted(task_stage.labels.items(), key=lambda kv: (kv[1], kv[0]))
+        min_per = int(self.opt("DP203", "min_per_class"))
+        for label, n in counts:
+            if n >= min_per:
+                break
+            path, line, index = task_stage.label_first[label]
+            emit("DP203", path, line, index,
+                 f"label {label!r} has {n} example(s), fewer than {min_per}")
+        if len(counts) >= 2:
+            low_label, low = counts[0]
+            high_label, high = counts[-1]
+            ratio = high / max(low, 1)
+            max_ratio = float(self.opt("DP204", "max_ratio"))
+            if ratio > max_ratio:
+                ordered = sorted(task_stage.labels.items(), key=lambda kv: (-kv[1], kv[0]))
+                emit("DP204", DATASET, None, None,
+                     f"label {high_label!r} ({high}) outnumbers {low_label!r} ({low}) "
+                     f"{ratio:.1f}:1, above {max_ratio:g}:1; distribution: {_fmt_labels(ordered)}")

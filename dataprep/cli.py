@@ -1,0 +1,223 @@
+"""Command line: parses options, calls the API, prints a report, sets the exit code.
+
+Only this module prints or exits.  Exit codes (contract): 0 passed, 1 failed (error
+findings, warnings under ``--strict``, score below ``--fail-under``), 2 usage, config or
+input error - always with exactly one line on stderr and never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+import click
+
+from dataprep import __version__
+from dataprep.errors import DataprepError
+
+EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
+# renamed in click 8.2; never raised by older releases
+_NO_ARGS_IS_HELP: type[BaseException] = getattr(
+    click.exceptions, "NoArgsIsHelpError", getattr(click.exceptions, "NoArgsIsHelp", type("_Never", (Exception,), {}))
+)
+TASK_CHOICES = ("auto", "classification", "generative")
+FORMAT_HINTS = ("chat", "completion", "alpaca", "sharegpt", "preference", "classification", "text")
+
+
+def _split_codes(values: Sequence[str]) -> list[str]:
+    """``--select DP1,DP3 --select DP201`` → ["DP1", "DP3", "DP201"] (upper-cased)."""
+    out: list[str] = []
+    for v in values:
+        out.extend(p.strip().upper() for p in v.split(",") if p.strip())
+    return out
+
+
+def _write(text: str, output: str | None) -> None:
+    if output and output != "-":
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise DataprepError(f"cannot write {output}: {exc.strerror or exc}") from None
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def _use_color(output: str | None) -> bool:
+    if output and output != "-":
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="dataprep")
+def cli() -> None:
+    """dataprep: is this fine-tuning dataset ready? Lints JSONL/chat datasets and scores them."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", default="auto", show_default=True,
+              help="auto|text|json|jsonl|github (auto: github on GitHub Actions, else text)")
+@click.option("-o", "--output", default=None, help="Write the report to FILE instead of stdout.")
+@click.option("--task", type=click.Choice(TASK_CHOICES), default=None,
+              help="Task type for volume thresholds (default: inferred).")
+@click.option("--select", multiple=True, help="Rule codes or prefixes to run (comma-separated).")
+@click.option("--extend-select", multiple=True, help="Add codes or prefixes to the configured selection.")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to skip (comma-separated).")
+@click.option("--fail-under", type=click.FloatRange(0, 100), default=None,
+              help="Fail when the readiness score is below this.")
+@click.option("--strict", is_flag=True, default=False, help="Warnings fail the run too.")
+@click.option("--exit-zero", is_flag=True, default=False, help="Exit 0 even when findings fail the run.")
+@click.option("--config", "config_path", default=None, help="Config file (default: nearest dataprep.toml or pyproject.toml).")
+@click.option("--format-hint", type=click.Choice(FORMAT_HINTS), default=None,
+              help="Treat every record as this format instead of detecting it.")
+@click.option("--eval", "eval_paths", multiple=True, help="Evaluation split file(s), reported beside training data.")
+@click.option("--no-progress", is_flag=True, default=False, help="No progress bar on stderr.")
+@click.option("-v", "--verbose", is_flag=True, default=False, help="More detail in the text report.")
+def lint(paths: tuple[str, ...], fmt: str, output: str | None, task: str | None,
+         select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
+         fail_under: float | None, strict: bool, exit_zero: bool, config_path: str | None,
+         format_hint: str | None, eval_paths: tuple[str, ...], no_progress: bool,
+         verbose: bool) -> None:
+    """Lint datasets at PATHS (files, directories, globs, HF save_to_disk folders)."""
+    from dataprep.api import lint as run_lint
+    from dataprep.api import load_config
+    from dataprep.progress import make_progress
+    from dataprep.report import render, resolve_format
+
+    try:
+        resolved_fmt = resolve_format(fmt, os.environ)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    cfg = load_config(
+        config_path=config_path, select=_split_codes(select),
+        extend_select=_split_codes(extend_select), ignore=_split_codes(ignore), task=task,
+        format_hint=format_hint, eval_paths=eval_paths, fail_under=fail_under,
+        strict=strict or None,
+    )
+    for warning in cfg.warnings:
+        click.echo(f"dataprep: warning: {warning}", err=True)
+    progress = make_progress(sys.stderr, not no_progress)
+    result = run_lint(list(paths), config=cfg, progress=progress)
+    text = render(resolved_fmt, result.to_dict(), color=_use_color(output), verbose=verbose)
+    _write(text, output)
+    code, _why = result.exit_code(cfg.strict, cfg.fail_under)
+    sys.exit(EXIT_OK if exit_zero else code)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--all", "show_all", is_flag=True, default=False, help="Also list rules the default preset does not select.")
+def rules(fmt: str, show_all: bool) -> None:
+    """List the rules: code, name, default severity, summary."""
+    import json
+
+    from dataprep.checks import RULES
+    from dataprep.config import load_preset
+    from dataprep.config import _selected
+
+    preset = load_preset("default")
+    select, ignore = preset.get("select", []), preset.get("ignore", [])
+    rows = []
+    for code, rule in RULES.items():
+        on = _selected(code, select, ignore)
+        if not on and not show_all:
+            continue
+        rows.append({"code": code, "name": rule.name, "severity": rule.severity,
+                     "scope": rule.scope, "default": on, "summary": rule.summary})
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max((len(r["name"]) for r in rows), default=10)
+    for r in rows:
+        click.echo(f"{r['code']}  {r['name']:<{width}}  {r['severity']:<7}  {r['summary']}")
+
+
+@cli.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Show a rule's documentation: why it matters, options, examples."""
+    import difflib
+
+    from dataprep.checks import RULES
+
+    key = code.strip()
+    rule = RULES.get(key.upper()) or next((r for r in RULES.values() if r.name == key), None)
+    if rule is None:
+        names = list(RULES) + [r.name for r in RULES.values()]
+        hint = difflib.get_close_matches(key.upper() if key[:2].lower() == "dp" else key, names, 1)
+        raise DataprepError(f"unknown rule {code!r}" + (f"; did you mean {hint[0]}?" if hint else ""))
+    lines = [f"{rule.code} {rule.name} ({rule.severity}, {rule.scope}-level)", "", rule.summary, "",
+             click.wrap_text(rule.why, 88)]
+    if rule.formats:
+        lines += ["", "Formats: " + ", ".join(rule.formats)]
+    if rule.options:
+        lines += ["", "Options (set in [tool.dataprep.rules." + rule.code + "]):"]
+        for name, schema in rule.options.items():
+            lines.append(f"  {name} = {schema['default']!r}  {schema['description']}")
+    lines += ["", "Examples:"]
+    for ex in rule.examples:
+        lines.append(f"  {ex.kind}: {ex.text}")
+    click.echo("\n".join(lines))
+
+
+def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    try:
+        sys.stderr.write(f"dataprep: error: {message}\n")
+        sys.stderr.flush()
+    finally:
+        sys.exit(code)
+
+
+def main(argv: Sequence[str] | None = None) -> Any:
+    """Console-script entry: one line on stderr and exit 2 for every error, never a traceback."""
+    try:
+        return cli.main(args=list(argv) if argv is not None else None, prog_name="dataprep",
+                        standalone_mode=False)
+    except _NO_ARGS_IS_HELP as exc:
+        # ``dataprep`` alone: help is what the user needs, but it is still a usage error
+        ctx = getattr(exc, "ctx", None)
+        click.echo(ctx.get_help() if ctx else "", err=True)
+        sys.exit(EXIT_ERROR)
+    except click.UsageError as exc:
+        msg = exc.format_message().splitlines()[0] if exc.format_message() else "usage error"
+        _fail(f"{msg} (see 'dataprep {exc.ctx.info_name if exc.ctx else ''} --help')".replace("  ", " "))
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        _fail("aborted", 130)
+    except DataprepError as exc:
+        _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except BrokenPipeError:
+        # the reader went away (``| head``): not our error
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        finally:
+            sys.exit(EXIT_FAIL)
+    except click.ClickException as exc:
+        _fail(exc.format_message().splitlines()[0])
+    except RecursionError:
+        _fail("input nested too deeply to process")
+    except MemoryError:
+        _fail("out of memory")
+    except Exception as exc:  # noqa: BLE001 - last line of defence: one line, not a traceback
+        if os.environ.get("DATAPREP_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (set DATAPREP_DEBUG=1 for a traceback)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,60 @@
+"""The one canonical result of a lint run; every output format is a projection of it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from dataprep import __version__
+from dataprep.model import SEVERITIES, Finding
+from dataprep.score import Score
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class Result:
+    findings: list[Finding]
+    files: list[dict[str, Any]]
+    task: str
+    task_source: str
+    summary: dict[str, Any]
+    score: Score
+
+    @property
+    def verdict(self) -> str:
+        return self.score.verdict
+
+    def counts(self) -> Counter[str]:
+        return Counter(f.severity for f in self.findings)
+
+    def exit_code(self, strict: bool = False, fail_under: float | None = None) -> tuple[int, str]:
+        """(0 or 1, why): errors fail; with ``strict`` warnings too; a score below ``fail_under``."""
+        c = self.counts()
+        if c["error"]:
+            return 1, f"{c['error']} error finding(s)"
+        if strict and c["warning"]:
+            return 1, f"{c['warning']} warning finding(s) in strict mode"
+        if fail_under is not None and self.score.overall < fail_under:
+            return 1, f"score {self.score.overall:g} is below --fail-under {fail_under:g}"
+        return 0, "passed"
+
+    def to_dict(self) -> dict[str, Any]:
+        by_code = Counter(f.code for f in self.findings)
+        by_sev = self.counts()
+        summary = dict(self.summary)
+        summary["by_code"] = dict(sorted(by_code.items()))
+        summary["by_severity"] = {s: by_sev.get(s, 0) for s in SEVERITIES}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "dataprep", "version": __version__},
+            "files": self.files,
+            "task": self.task,
+            "task_source": self.task_source,
+            "findings": [f.to_dict() for f in self.findings],
+            "summary": summary,
+            "score": self.score.to_dict(),
+            "verdict": self.score.verdict,
+            "verdict_reasons": self.score.reasons,
+        }

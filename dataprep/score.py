@@ -1,0 +1,227 @@
+"""The readiness score: five dimensions in [0, 1], a weighted overall 0-100, a verdict.
+
+Policy (weights, verdict thresholds) lives in the preset; this module is the formula.
+Every dimension is computed so that adding a problem can only lower it:
+
+- ``volume``: effective examples against the task's thresholds, piecewise linear:
+  0 → 0, minimum → 0.5, recommended → 1.
+- ``validity``: records without an error finding / all records read (parse failures
+  included).
+- ``uniqueness``: effective examples / valid training records (exact duplicates removed).
+- ``consistency``: share of *valid* records without a warning from the structure and
+  hygiene families (DP1, DP5, DP6).  Valid records only, so an extra broken record is
+  charged once, to validity, and can never improve consistency by diluting it.
+- ``labels``: label quality, present only when the label rules ran on labelled data.
+
+A dimension that was not measured in this run (its stage did not run because its rules
+were not selected) is left out and the remaining weights are renormalised; the result
+names it in ``not_measured`` so the number is never silently inflated.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dataprep.model import Finding
+
+CONSISTENCY_FAMILIES = ("DP1", "DP5", "DP6")
+DIMENSIONS = ("volume", "validity", "uniqueness", "consistency", "labels")
+
+
+@dataclass
+class Inputs:
+    """Counts the score is computed from (everything else comes from the findings)."""
+
+    records: int
+    valid: int
+    valid_train: int
+    effective: int | None
+    minimum: int
+    recommended: int
+    has_train: bool
+    labels_quality: float | None = None
+    #: valid records per file, to cap file-level aggregated counts
+    valid_by_path: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Score:
+    overall: float
+    dimensions: dict[str, float]
+    weights: dict[str, float]
+    costs: list[dict[str, Any]]
+    not_measured: list[str]
+    verdict: str
+    reasons: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "overall": self.overall,
+            "dimensions": self.dimensions,
+            "weights": self.weights,
+            "costs": self.costs,
+        }
+        if self.not_measured:
+            out["not_measured"] = self.not_measured
+        return out
+
+
+def volume_value(effective: int, minimum: int, recommended: int) -> float:
+    if effective <= 0:
+        return 0.0
+    if minimum > 0 and effective < minimum:
+        return 0.5 * effective / minimum
+    if effective >= recommended:
+        return 1.0
+    span = recommended - minimum
+    return 0.5 + 0.5 * (effective - minimum) / span if span > 0 else 1.0
+
+
+def _invalid_records(findings: Iterable[Finding]) -> set[tuple[str, int]]:
+    return {(f.path, f.record) for f in findings if f.severity == "error" and f.record is not None}
+
+
+def _validity(inp: Inputs, findings: Sequence[Finding]) -> float:
+    """Valid share; recomputed from findings so leaving a rule out shows its cost."""
+    if inp.records <= 0:
+        return 0.0
+    return min(inp.valid, inp.records) / inp.records
+
+
+def _consistency(inp: Inputs, findings: Sequence[Finding]) -> float | None:
+    if inp.valid <= 0:
+        return None
+    invalid = _invalid_records(findings)
+    warned: set[tuple[str, int]] = set()
+    aggregated: dict[str, int] = defaultdict(int)
+    for f in findings:
+        if f.severity != "warning" or not f.code.startswith(CONSISTENCY_FAMILIES):
+            continue
+        if f.record is not None:
+            key = (f.path, f.record)
+            if key not in invalid:
+                warned.add(key)
+        else:
+            aggregated[f.path] += f.count
+    affected = len(warned)
+    for path, n in aggregated.items():
+        affected += min(n, inp.valid_by_path.get(path, inp.valid))
+    return max(0.0, 1.0 - min(affected, inp.valid) / inp.valid)
+
+
+def dimensions(inp: Inputs, findings: Sequence[Finding]) -> tuple[dict[str, float], list[str]]:
+    dims: dict[str, float] = {}
+    missing: list[str] = []
+    base = inp.effective if inp.effective is not None else inp.valid_train
+    if inp.has_train:
+        dims["volume"] = volume_value(base, inp.minimum, inp.recommended)
+    else:
+        missing.append("volume")
+    dims["validity"] = _validity(inp, findings)
+    if inp.effective is None or inp.valid_train <= 0:
+        # not run, or nothing to compare: an absence of records is validity's and volume's loss
+        missing.append("uniqueness")
+    else:
+        dims["uniqueness"] = inp.effective / inp.valid_train
+    cons = _consistency(inp, findings)
+    dims["consistency"] = 0.0 if cons is None else cons
+    if inp.labels_quality is not None:
+        dims["labels"] = inp.labels_quality
+    return dims, missing
+
+
+def overall(dims: Mapping[str, float], weights: Mapping[str, float]) -> float:
+    total = sum(weights.get(d, 0.0) for d in dims)
+    if total <= 0:
+        return 0.0
+    return round(100.0 * sum(weights.get(d, 0.0) * v for d, v in dims.items()) / total, 1)
+
+
+def _costs(inp: Inputs, findings: Sequence[Finding], weights: Mapping[str, float],
+           dims: Mapping[str, float], rule_names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Points each rule costs: the score gained if its findings were not there.
+
+    Validity and consistency are recomputed without the rule's findings (an error's
+    records counted valid again); volume shortfall is charged to the volume rules that
+    reported it.  Approximate by nature (costs overlap), but it names the right culprits.
+    """
+    total_w = sum(weights.get(d, 0.0) for d in dims) or 1.0
+    by_code: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        by_code[f.code].append(f)
+    invalid_by_code: dict[str, set[tuple[str, int]]] = {
+        c: {(f.path, f.record) for f in fs if f.severity == "error" and f.record is not None}
+        for c, fs in by_code.items()
+    }
+    all_invalid = _invalid_records(findings)
+    out = []
+    for code, fs in by_code.items():
+        points = 0.0
+        if code.startswith("DP2") and "volume" in dims and any(f.severity != "info" for f in fs):
+            points += weights.get("volume", 0.0) * (1.0 - dims["volume"]) * 100 / total_w
+        own = invalid_by_code[code]
+        if own and inp.records:
+            others = all_invalid - own
+            # records only this rule made invalid would be valid without it
+            freed = len(own - others)
+            points += weights.get("validity", 0.0) * min(freed, inp.records) / inp.records * 100 / total_w
+        if "consistency" in dims:
+            rest = [f for f in findings if f.code != code]
+            cons = _consistency(inp, rest)
+            if cons is not None:
+                points += weights.get("consistency", 0.0) * max(0.0, cons - dims["consistency"]) * 100 / total_w
+        if points >= 0.05:
+            out.append({"code": code, "name": rule_names.get(code, code), "points": round(points, 1)})
+    if "uniqueness" in dims and dims["uniqueness"] < 1.0:
+        pts = weights.get("uniqueness", 0.0) * (1.0 - dims["uniqueness"]) * 100 / total_w
+        if pts >= 0.05:
+            out.append({"code": None, "name": "exact duplicates", "points": round(pts, 1)})
+    out.sort(key=lambda c: (-c["points"], c["code"] or ""))
+    return out
+
+
+def verdict(inp: Inputs, score: float, policy: Mapping[str, float]) -> tuple[str, list[str]]:
+    """``ready`` | ``needs-work`` | ``not-ready`` with the reasons that decided it."""
+    ready_at = float(policy.get("ready_at", 80.0))
+    not_ready_below = float(policy.get("not_ready_below", 50.0))
+    ready_max_invalid = float(policy.get("ready_max_invalid_share", 0.01))
+    max_invalid = float(policy.get("max_invalid_share", 0.05))
+    invalid_share = 1.0 - (inp.valid / inp.records) if inp.records else 1.0
+    count = inp.effective if inp.effective is not None else inp.valid_train
+    blockers: list[str] = []
+    if inp.records == 0:
+        blockers.append("no records were read")
+    if inp.has_train and count < inp.minimum:
+        blockers.append(f"{count} effective training examples, below the minimum of {inp.minimum}")
+    if inp.records and invalid_share > max_invalid:
+        blockers.append(f"{invalid_share:.1%} of records are invalid (more than {max_invalid:.0%})")
+    if score < not_ready_below:
+        blockers.append(f"score {score:g} is below {not_ready_below:g}")
+    if blockers:
+        return "not-ready", blockers
+    held: list[str] = []
+    if score < ready_at:
+        held.append(f"score {score:g} is below {ready_at:g} needed for ready")
+    if invalid_share > ready_max_invalid:
+        held.append(f"{invalid_share:.1%} of records are invalid (ready allows {ready_max_invalid:.0%})")
+    if inp.has_train and count < inp.recommended:
+        held.append(f"{count} effective training examples, below the recommended {inp.recommended}")
+    if not inp.has_train:
+        held.append("no training file: only evaluation data was given")
+    if held:
+        return "needs-work", held
+    return "ready", [f"score {score:g} ≥ {ready_at:g}, enough effective examples, invalid share {invalid_share:.1%}"]
+
+
+def compute(inp: Inputs, findings: Sequence[Finding], weights: Mapping[str, float],
+            policy: Mapping[str, float], rule_names: Mapping[str, str]) -> Score:
+    dims, missing = dimensions(inp, findings)
+    w = {d: float(weights.get(d, 0.0)) for d in dims}
+    value = overall(dims, w)
+    verdict_name, reasons = verdict(inp, value, policy)
+    costs = _costs(inp, findings, w, dims, rule_names)
+    return Score(value, {d: round(v, 4) for d, v in dims.items()}, w, costs, missing,
+                 verdict_name, reasons)
