@@ -100,7 +100,7 @@ def _consistency(inp: Inputs, findings: Sequence[Finding]) -> float | None:
     for f in findings:
         if f.severity != "warning" or not f.code.startswith(CONSISTENCY_FAMILIES):
             continue
-        if f.record is not None:
+        if f.record is not None and f.count <= 1:
             key = (f.path, f.record)
             if key not in invalid:
                 warned.add(key)

@@ -11,7 +11,8 @@ A case (``fixtures/rules/<CODE>.yaml``) writes its input in one of these ways:
 - ``files``: a mapping of file name to records list (or raw text) for multi-file cases.
 
 Optional keys: ``filename`` (default ``data.jsonl``), ``options`` (of the rule under
-test), ``format_hint``, ``task``, ``eval`` (file names passed as evaluation files).
+test), ``format_hint``, ``task``, ``eval`` (file names passed as evaluation files), ``note``
+(free text for the reader).
 ``expect`` lists the findings of the rule under test; each item matches a subset of the
 finding's fields (``line``, ``record``, ``pointer``, ``count``, ``severity``, ``path``
 relative to the case folder, ...) plus ``message_contains``.
@@ -79,7 +80,7 @@ def load_cases(folder: Path = RULE_FIXTURES) -> list[tuple[str, dict[str, Any]]]
 
 
 def write_case(tmp_path: Path, case: Mapping[str, Any]) -> Path:
-    """Write a case's input under ``tmp_path/data``; return the file, or the folder for ``files``."""
+    """Write a case's input under ``tmp_path/data``; return the file (the folder for ``files``)."""
     folder = tmp_path / DATA_DIR
     folder.mkdir(parents=True, exist_ok=True)
     if "files" in case:

@@ -21,7 +21,8 @@ KNOWN_CASE_KEYS = {"id", "records", "raw", "raw_escaped", "files", "filename", "
 
 
 @pytest.mark.parametrize(
-    ("code", "case"), [pytest.param(code, case, id=f"{code}-{case.get('id')}") for code, case in CASES]
+    ("code", "case"),
+    [pytest.param(code, case, id=f"{code}-{case.get('id')}") for code, case in CASES],
 )
 def test_rule_case(tmp_path: Path, code: str, case: dict[str, Any]) -> None:
     found = lint_case(tmp_path, code, case)

@@ -272,7 +272,7 @@ class ChatCheck(Check):
             # alternating, both present).  Anything else, even if valid, goes to the full
             # walk below, which is the one that reports; the pre-scan never does.
             last = 0
-            both = False  # a user and an assistant turn seen (alternation makes one follow the other)
+            both = False  # user and assistant seen (alternating, so one follows the other)
             try:
                 for m in msgs:
                     content = m["content"]
@@ -408,9 +408,11 @@ class ChatCheck(Check):
     def _bad_role(self, rec: Record, emit: Emit, m: dict[str, Any], role: Any, ptr: str,
                   key: str, known: dict[str, int]) -> None:
         if role is None and key not in m:
-            emit.at("DP104", rec, f'message has no "{key}"', ptr)
+            noun = "turn" if known is SHAREGPT_ROLES else "message"
+            emit.at("DP104", rec, f'{noun} has no "{key}"', ptr)
         elif type(role) is not str:
-            emit.at("DP105", rec, f'"{key}" must be a string, not {json_type(role)}', f"{ptr}/{key}")
+            emit.at("DP105", rec, f'"{key}" must be a string, not {json_type(role)}',
+                    f"{ptr}/{key}")
         else:
             hint = _ROLE_HINTS.get(role.strip().lower())
             if hint is None and role.strip().lower() in known:
@@ -447,7 +449,8 @@ class ChatCheck(Check):
                 if t == "text":
                     tx = p.get("text")
                     if type(tx) is not str:
-                        problem = f'a "text" part needs a string "text", not {json_type(tx)}'
+                        problem = ('a "text" part has no "text"' if "text" not in p else
+                                   f'a "text" part needs a string "text", not {json_type(tx)}')
                     elif tx and not tx.isspace():
                         substance = True
                 elif t == "image_url":
@@ -459,7 +462,8 @@ class ChatCheck(Check):
                         problem = 'an "image_url" part needs "image_url": {"url": "..."}'
                 elif t == "input_audio":
                     ia = p.get("input_audio")
-                    if type(ia) is dict and type(ia.get("data")) is str and type(ia.get("format")) is str:
+                    if (type(ia) is dict and type(ia.get("data")) is str
+                            and type(ia.get("format")) is str):
                         substance = True
                     else:
                         problem = 'an "input_audio" part needs "input_audio": {"data", "format"}'
@@ -497,7 +501,8 @@ class ChatCheck(Check):
         w = m.get("weight")
         if w is not None:
             if type(w) is not int or (w != 0 and w != 1):
-                emit.at("DP117", rec, f'"weight" must be 0 or 1, not {quote(w, 20)}', f"{ptr}/weight")
+                emit.at("DP117", rec, f'"weight" must be 0 or 1, not {quote(w, 20)}',
+                        f"{ptr}/weight")
             elif r != _ASST:
                 emit.at("DP117", rec, '"weight" is only allowed on assistant messages',
                         f"{ptr}/weight")
@@ -544,13 +549,14 @@ class ChatCheck(Check):
                 if type(cid) is not str or not cid.strip():
                     emit.at("DP118", rec, 'tool call "id" must be a non-empty string', f"{cp}/id")
                 elif cid in ids:
-                    emit.at("DP118", rec, f"tool call id {quote(cid, 40)} is used twice", f"{cp}/id")
+                    emit.at("DP118", rec, f"tool call id {quote(cid, 40)} is used twice",
+                            f"{cp}/id")
                 else:
                     ids.append(cid)
             ctype = call.get("type")
             if ctype is not None and ctype != "function":
-                emit.at("DP118", rec, f'tool call "type" must be "function", not {quote(ctype, 30)}',
-                        f"{cp}/type")
+                emit.at("DP118", rec, 'tool call "type" must be "function", not '
+                        f"{quote(ctype, 30)}", f"{cp}/type")
             fn = call.get("function")
             if type(fn) is not dict:
                 emit.at("DP118", rec, 'tool call needs a "function" object with "name" and '
@@ -606,7 +612,7 @@ class ChatCheck(Check):
     # ------------------------------------------------------------------ record-level tools
 
     def _record_tools(self, rec: Record, d: dict[str, Any], emit: Emit) -> set[str] | None:
-        """Validate ``tools`` / ``functions``; return the defined function names (None: no tools)."""
+        """Validate ``tools`` / ``functions``; return the defined names (None: no tools)."""
         defined: set[str] | None = None
         tools = _load_tools(rec, d, emit)
         if tools is not None:
@@ -637,9 +643,11 @@ class ChatCheck(Check):
             self._function_def(rec, emit, t, ptr, defined)
             return
         typ = t.get("type")
-        if typ != "function":
-            emit.at("DP118", rec, f'tool definition needs "type": "function" (got '
-                    f"{quote(typ, 30)})", f"{ptr}/type" if "type" in t else ptr)
+        if "type" not in t:
+            emit.at("DP118", rec, 'tool definition has no "type": "function"', ptr)
+        elif typ != "function":
+            emit.at("DP118", rec, f'tool definition "type" must be "function", not '
+                    f"{quote(typ, 30)}", f"{ptr}/type")
         fn = t.get("function")
         if type(fn) is not dict:
             emit.at("DP118", rec, 'tool definition needs a "function" object with a "name"', ptr)
@@ -648,7 +656,8 @@ class ChatCheck(Check):
 
     def _function_def(self, rec: Record, emit: Emit, fn: Any, ptr: str, defined: set[str]) -> None:
         if type(fn) is not dict:
-            emit.at("DP118", rec, f"function definition must be an object, not {json_type(fn)}", ptr)
+            emit.at("DP118", rec, f"function definition must be an object, not {json_type(fn)}",
+                    ptr)
             return
         name = fn.get("name")
         if type(name) is not str or not name.strip():
@@ -763,7 +772,8 @@ def _load_tools(rec: Record, d: dict[str, Any], emit: Emit) -> list[Any] | None:
         try:
             tools = orjson.loads(tools)
         except orjson.JSONDecodeError:
-            emit.at("DP118", rec, f'"tools" is a string but not JSON: {quote(d["tools"])}', "/tools")
+            emit.at("DP118", rec, f'"tools" is a string but not JSON: {quote(d["tools"])}',
+                    "/tools")
             return None
     if tools is None:
         return None

@@ -169,7 +169,7 @@ class CrlfLineEnds(Rule):
 
 
 class Unreadable(Rule):
-    """The file could not be read to the end (I/O error, corrupt gzip, Parquet or dataset read error).
+    """The file could not be read to the end (I/O error, corrupt gzip, Parquet/HF read error).
 
     Records after the failure were not checked, and the training job will fail at the
     same place, or, worse, train on the part before it.
@@ -184,15 +184,15 @@ class Unreadable(Rule):
     severity = "error"
 
 
-#: ParseFailure kind -> (rule code, message prefix)
+#: ParseFailure kind -> (rule code, message template around the source's detail)
 FAILURES: dict[str, tuple[str, str]] = {
-    "invalid-utf8": ("DP002", "not valid UTF-8"),
-    "invalid-json": ("DP003", "invalid JSON"),
-    "not-object": ("DP004", "not a JSON object"),
-    "nan": ("DP005", "non-finite number"),
-    "truncated": ("DP006", "truncated"),
-    "too-deep": ("DP007", "nesting too deep"),
-    "unreadable": ("DP010", "file could not be read to the end"),
+    "invalid-utf8": ("DP002", "{detail}; re-encode the file as UTF-8"),
+    "invalid-json": ("DP003", "invalid JSON: {detail}"),
+    "not-object": ("DP004", "{detail}"),
+    "nan": ("DP005", "{detail}; write null or a finite number"),
+    "truncated": ("DP006", "truncated: {detail}"),
+    "too-deep": ("DP007", "{detail}"),
+    "unreadable": ("DP010", "file could not be read to the end: {detail}"),
 }
 #: FileNote kind -> rule code
 NOTES: dict[str, str] = {"no-records": "DP001", "bom": "DP008", "crlf": "DP009"}
@@ -206,9 +206,10 @@ class InputCheck(Check):
              TooDeep, ByteOrderMark, CrlfLineEnds, Unreadable)
 
     def failure(self, item: ParseFailure, emit: Emit) -> None:
-        code, what = FAILURES.get(item.kind, ("DP003", f"unparseable input ({item.kind})"))
-        detail = " ".join(str(item.detail).split())[:200]
-        message = f"{what}: {detail}" if detail else what
+        fallback = ("DP003", f"unparseable input ({item.kind}): {{detail}}")
+        code, template = FAILURES.get(item.kind, fallback)
+        detail = " ".join(str(item.detail).split())[:200] or item.kind
+        message = template.format(detail=detail)
         if code == "DP010":
             # a read failure concerns the rest of the file, not one record
             emit(code, item.path, None, None, message)

@@ -158,7 +158,8 @@ def _blank(s: str) -> bool:
 
 
 class RecordFormatsCheck(Check):
-    """Field types and emptiness of completion, alpaca, preference, classification and text records."""
+    """Field types and emptiness of the completion, alpaca, preference, classification and
+    text formats."""
 
     rules = (CompletionEmpty, AlpacaEmpty, PreferenceIdentical, PreferenceEmpty, MissingLabel,
              EmptyLabel, EmptyText, TextEmpty, MissingField, WrongType)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -35,7 +36,7 @@ _EMPTY: frozenset[str] = frozenset()
 
 
 class UnknownFormat(Rule):
-    """The record fits no known format (chat, completion, alpaca, sharegpt, preference, classification, text).
+    """The record fits no known format (chat, completion, alpaca, sharegpt, preference, ...).
 
     A trainer given a record it cannot map either crashes or, worse, silently drops it or
     trains on the wrong fields. When a whole file is in an unfamiliar layout the fix is
@@ -323,20 +324,18 @@ class StructureCheck(Check):
         for fmt in sorted(counts, key=lambda f: _ORDER.get(f, 99)):
             if fmt == majority:
                 continue
-            msg = (f"record is {fmt}, but this file is mostly {majority} "
+            msg = (f"record is {fmt}, but this file's main format is {majority} "
                    f"({counts[majority]:,} of {total:,} records)")
             for line, index in self._positions(fmt):
                 emit("DP102", path, line, index, msg)
 
-    def _positions(self, fmt: str) -> list[tuple[int | None, int]]:
+    def _positions(self, fmt: str) -> Iterator[tuple[int | None, int]]:
         """(line, index) of every record of ``fmt``, rebuilt from the runs."""
-        out: list[tuple[int | None, int]] = []
         for f, idx0, line0, n in zip(self._run_fmts, self._run_idx, self._run_line, self._run_len):
             if f != fmt:
                 continue
             for k in range(n):
-                out.append((None if line0 < 0 else line0 + k, idx0 + k))
-        return out
+                yield (None if line0 < 0 else line0 + k, idx0 + k)
 
 
 def _records(n: int) -> str:

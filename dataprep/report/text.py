@@ -92,7 +92,8 @@ def related_location(item: Mapping[str, Any], esc: Callable[[Any], str] = clean)
     return loc
 
 
-def describe(finding: Mapping[str, Any], esc: Callable[[Any], str] = clean) -> str:
+def describe(finding: Mapping[str, Any], esc: Callable[[Any], str] = clean,
+             show_record: bool = False) -> str:
     """The message of a finding with its pointer, record number and first related record.
 
     Shared by the text and GitHub formats so both tell the same story about a finding.
@@ -102,7 +103,7 @@ def describe(finding: Mapping[str, Any], esc: Callable[[Any], str] = clean) -> s
     if pointer:
         out += f" [{esc(pointer)}]"
     record = as_int(finding.get("record"))
-    if as_int(finding.get("line")) is None and record is not None:
+    if (show_record or as_int(finding.get("line")) is None) and record is not None:
         out += f" (record {record})"
     related = as_list(finding.get("related"))
     if related and isinstance(related[0], Mapping):
@@ -110,11 +111,24 @@ def describe(finding: Mapping[str, Any], esc: Callable[[Any], str] = clean) -> s
     return out
 
 
-def finding_line(finding: Mapping[str, Any], color: bool = False) -> str:
-    """``path:line: CODE message [pointer] (first at path:line)``."""
+def finding_line(finding: Mapping[str, Any], color: bool = False, show_record: bool = False) -> str:
+    """``path:line: CODE message [pointer] (first at path:line)``.
+
+    ``show_record`` adds the record number where the line alone does not tell records
+    apart (a JSON array written on one line).
+    """
     style = SEVERITY_STYLE.get(str(finding.get("severity")))
     code = paint(clean(finding.get("code", "DP???")), style, color)
-    return f"{location(finding)}: {code} {describe(finding)}".rstrip()
+    return f"{location(finding)}: {code} {describe(finding, show_record=show_record)}".rstrip()
+
+
+def shared_lines(findings: Sequence[Mapping[str, Any]]) -> set[tuple[Any, Any]]:
+    """(path, line) pairs that hold findings of more than one record."""
+    records: dict[tuple[Any, Any], set[Any]] = {}
+    for f in findings:
+        if f.get("line") is not None and f.get("record") is not None:
+            records.setdefault((f.get("path"), f.get("line")), set()).add(f.get("record"))
+    return {k for k, v in records.items() if len(v) > 1}
 
 
 def _finding_detail(finding: Mapping[str, Any]) -> str:
@@ -322,8 +336,9 @@ def render(result: Mapping[str, Any], *, color: bool = False, verbose: bool = Fa
     """Every finding on its own line, a blank line, then the summary."""
     findings = [f for f in as_list(result.get("findings")) if isinstance(f, Mapping)]
     lines: list[str] = []
+    shared = shared_lines(findings)
     for f in findings:
-        lines.append(finding_line(f, color))
+        lines.append(finding_line(f, color, (f.get("path"), f.get("line")) in shared))
         if verbose:
             lines.append(_finding_detail(f))
     if not findings:

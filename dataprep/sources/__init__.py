@@ -6,6 +6,7 @@ be opened stops the run with exit 2 and one clear line, before output starts.
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import gzip
 import os
@@ -157,6 +158,10 @@ def discover(paths: Iterable[str], eval_paths: Iterable[str] = ()) -> list[Sourc
         # e.g. only empty directories: nothing to lint is "no readable input" (exit 2)
         raise InputError("no data files found (looked for " + ", ".join(DATA_SUFFIXES) + ")")
     # --eval paths are added first, so a file given both ways keeps the eval role
+    if not eval_paths and all(s.split == "eval" for s in specs):
+        # Only files *named* like evaluation splits (``test.jsonl`` alone): the user is
+        # auditing them, so they are the data to count, not a split set aside.
+        specs = [dataclasses.replace(s, split="train") for s in specs]
     return specs
 
 
