@@ -158,3 +158,14 @@ def test_version(tmp_path: Path) -> None:
 
     proc = dp("--version", cwd=tmp_path)
     assert proc.returncode == 0 and __version__ in proc.stdout
+
+
+def test_file_named_like_eval_alone_is_audited_as_data(tmp_path: Path) -> None:
+    p = tmp_path / "test.jsonl"
+    p.write_text(GOOD)
+    report = json.loads(dp("lint", str(p), "--format", "json", cwd=tmp_path).stdout)
+    assert report["files"][0]["split"] == "train" and report["summary"]["effective_examples"] == 2
+    train = tmp_path / "train.jsonl"
+    train.write_text(GOOD)
+    report = json.loads(dp("lint", str(train), str(p), "--format", "json", cwd=tmp_path).stdout)
+    assert {Path(f["path"]).name: f["split"] for f in report["files"]} == {"train.jsonl": "train", "test.jsonl": "eval"}

@@ -360,10 +360,10 @@ def test_parquet_items_carry_the_reported_path(
     assert {i.path for i in read_source(spec)} == {spec.path}
 
 
-def test_corrupt_parquet_is_a_note_not_a_crash(tmp_path: Path) -> None:
+def test_corrupt_parquet_is_unreadable_not_a_crash(tmp_path: Path) -> None:
     pytest.importorskip("pyarrow")
     items = read_bytes_as(tmp_path, "train.parquet", b"PAR1 this is not parquet PAR1")
-    assert notes(items) == ["no-records"]
+    assert failures(items) == [(None, None, "unreadable")] and notes(items) == []
 
 
 def test_truncated_parquet_is_reported_not_raised(tmp_path: Path) -> None:
@@ -431,13 +431,13 @@ def test_hf_folder_inside_a_directory_is_one_source(hf_folders: dict[str, Path])
     assert sorted(s.kind for s in specs) == ["hf", "hf", "hf"]  # single + two splits
 
 
-def test_broken_hf_folder_is_a_note_not_a_crash(tmp_path: Path) -> None:
+def test_broken_hf_folder_is_unreadable_not_a_crash(tmp_path: Path) -> None:
     folder = tmp_path / "broken"
     folder.mkdir()
     (folder / "state.json").write_text("{}")
     (folder / "dataset_info.json").write_text("{}")
     items = read_all([folder])
-    assert notes(items) == ["no-records"]
+    assert [f[2] for f in failures(items)] == ["unreadable"]
 
 
 def test_hf_folder_with_corrupt_arrow_file_is_a_note_not_a_crash(tmp_path: Path) -> None:
@@ -448,7 +448,7 @@ def test_hf_folder_with_corrupt_arrow_file_is_a_note_not_a_crash(tmp_path: Path)
     (arrow,) = folder.glob("*.arrow")
     arrow.write_bytes(arrow.read_bytes()[: arrow.stat().st_size // 2])
     items = read_all([folder])
-    assert "no-records" in notes(items) or failures(items)
+    assert "unreadable" in [f[2] for f in failures(items)]
 
 
 # --------------------------------------------------------------------------- discovery

@@ -25,6 +25,24 @@ def _require(module: str, extra: str) -> Any:
         ) from None
 
 
+#: keys whose presence decides a record's format (see ``formats.detect``)
+_FORMAT_KEYS = ("messages", "conversations", "chosen", "rejected", "prompt", "completion",
+                "instruction", "output")
+
+
+def _drop_null_format_keys(row: dict[str, Any]) -> dict[str, Any]:
+    """Columnar rows carry every column; a null in a format-defining column means absent.
+
+    A table mixing chat and text rows has ``messages = None`` on its text rows; without
+    this they would be detected as chat.  JSONL keeps presence semantics (an explicit
+    ``"messages": null`` there is a wrong type, and is reported as one).
+    """
+    for key in _FORMAT_KEYS:
+        if key in row and row[key] is None:
+            del row[key]
+    return row
+
+
 def read_parquet(path: str, label: str | None = None, progress: Any = None) -> Iterator[Any]:
     """Stream a Parquet file in record batches (memory stays bounded by the batch).
 
@@ -36,13 +54,13 @@ def read_parquet(path: str, label: str | None = None, progress: Any = None) -> I
     try:
         pf = pq.ParquetFile(opened)
     except Exception as exc:  # pyarrow raises several types for corrupt files
-        yield FileNote(path, "no-records", f"not a readable Parquet file ({_one_line(exc)})")
+        yield ParseFailure(path, None, None, "unreadable", f"not a readable Parquet file ({_one_line(exc)})")
         return
     index = 0
     try:
         for batch in pf.iter_batches(batch_size=BATCH_ROWS):
             for row in batch.to_pylist():
-                yield Record(path, None, index, None, row)
+                yield Record(path, None, index, None, _drop_null_format_keys(row))
                 index += 1
             if progress is not None:
                 progress.advance(batch.num_rows, None)
@@ -60,17 +78,22 @@ def read_hf_dataset(path: str, label: str, split: str | None, progress: Any = No
         if split is not None:
             ds = ds[split]
     except Exception as exc:
-        yield FileNote(label, "no-records", f"not a readable HF dataset folder ({_one_line(exc)})")
+        yield ParseFailure(label, None, None, "unreadable",
+                           f"not a readable HF dataset folder ({_one_line(exc)})")
         return
     index = 0
-    for batch in ds.iter(batch_size=BATCH_ROWS):
-        keys = list(batch)
-        n = len(batch[keys[0]]) if keys else 0
-        for i in range(n):
-            yield Record(label, None, index, None, {k: batch[k][i] for k in keys})
-            index += 1
-        if progress is not None:
-            progress.advance(n, None)
+    try:
+        for batch in ds.iter(batch_size=BATCH_ROWS):
+            keys = list(batch)
+            n = len(batch[keys[0]]) if keys else 0
+            for i in range(n):
+                row = {k: batch[k][i] for k in keys}
+                yield Record(label, None, index, None, _drop_null_format_keys(row))
+                index += 1
+            if progress is not None:
+                progress.advance(n, None)
+    except Exception as exc:  # a corrupt Arrow shard mid-read: report, keep what was read
+        yield ParseFailure(label, None, index, "unreadable", f"dataset read failed: {_one_line(exc)}")
     if index == 0:
         yield FileNote(label, "no-records", "dataset holds no rows")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -18,6 +19,7 @@ import orjson
 from dataprep.model import FileNote, ParseFailure, Record
 
 BOM = b"\xef\xbb\xbf"
+_POSITION_RE = re.compile(r": line 1 column (\d+) \(char \d+\)")
 _loads = orjson.loads
 _JSONDecodeError = orjson.JSONDecodeError
 
@@ -40,7 +42,8 @@ def classify_bad_line(raw: bytes, is_last_unterminated: bool) -> tuple[str, str]
     try:
         _loads(raw)
     except _JSONDecodeError as exc:
-        msg = str(exc)
+        # the parser sees one line, so its "line 1" would contradict the finding's line
+        msg = _POSITION_RE.sub(r" at column \1", str(exc))
         if "recursion" in msg.lower():
             return "too-deep", "nesting deeper than 1,024 levels"
         # NaN / Infinity are accepted by Python's json but are not JSON.
