@@ -19,6 +19,7 @@ from dataprep.errors import ConfigError
 from dataprep.result import Result
 from dataprep.score import Inputs, compute
 from dataprep.sources import discover
+from dataprep.stages import effective_train
 
 
 def load_config(
@@ -81,7 +82,8 @@ def build_result(out: RunOutput, cfg: config_mod.Config) -> Result:
     files = [f.to_dict() for f in out.files]
     train = [f for f in out.files if f.split == "train"]
     valid_train = sum(f.valid for f in train)
-    effective = exact.effective_train if exact is not None else None
+    effective = effective_train(stages)
+    near = stages.get("near")
     summary: dict[str, Any] = {
         "records": out.records,
         "valid": out.valid,
@@ -90,6 +92,7 @@ def build_result(out: RunOutput, cfg: config_mod.Config) -> Result:
         "eval_records": sum(f.records for f in out.files if f.split == "eval"),
         "effective_examples": effective,
         "exact_duplicates": exact.duplicates_train if exact is not None else None,
+        "near_duplicates": near.flagged_train if near is not None else None,
         "thresholds": {"minimum": minimum, "recommended": recommended},
     }
     if task_stage.has_labels():

@@ -56,6 +56,11 @@ class RunContext:
         self.stages = stages
         self.files: list[FileSummary] = []
         self.format_of: dict[str, str] = {}
+        #: the sources in reading order (stages re-read records through them)
+        self.specs: list[SourceSpec] = []
+        #: resolved options of every rule, by code
+        self.options: Mapping[str, Mapping[str, Any]] = {}
+        self.enabled: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -107,6 +112,9 @@ def run(
         stage_names.update(c.stages)
     stages: dict[str, Stage] = {}
     ctx = RunContext(config, stages)
+    ctx.specs = list(specs)
+    ctx.options = options
+    ctx.enabled = enabled
     for name in sorted(stage_names):
         stages[name] = STAGES[name](ctx)
     checks = [c(options, ctx) for c in checks_needed]

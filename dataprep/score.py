@@ -7,7 +7,8 @@ Every dimension is computed so that adding a problem can only lower it:
   0 → 0, minimum → 0.5, recommended → 1.
 - ``validity``: records without an error finding / all records read (parse failures
   included).
-- ``uniqueness``: effective examples / valid training records (exact duplicates removed).
+- ``uniqueness``: effective examples / valid training records (exact and near
+  duplicates removed).
 - ``consistency``: share of *valid* records without a warning from the structure and
   hygiene families (DP1, DP5, DP6).  Valid records only, so an extra broken record is
   charged once, to validity, and can never improve consistency by diluting it.
@@ -28,6 +29,8 @@ from typing import Any
 from dataprep.model import Finding
 
 CONSISTENCY_FAMILIES = ("DP1", "DP5", "DP6")
+#: rules whose findings are the uniqueness dimension's loss
+DUPLICATE_CODES = ("DP301", "DP302")
 DIMENSIONS = ("volume", "validity", "uniqueness", "consistency", "labels")
 
 
@@ -177,8 +180,20 @@ def _costs(inp: Inputs, findings: Sequence[Finding], weights: Mapping[str, float
             out.append({"code": code, "name": rule_names.get(code, code), "points": round(points, 1)})
     if "uniqueness" in dims and dims["uniqueness"] < 1.0:
         pts = weights.get("uniqueness", 0.0) * (1.0 - dims["uniqueness"]) * 100 / total_w
-        if pts >= 0.05:
-            out.append({"code": None, "name": "exact duplicates", "points": round(pts, 1)})
+        # the duplicate rules that reported the loss share it by their counts; without
+        # them (not selected) it is charged to "duplicates" in general
+        dup_codes = {c: len(fs) for c, fs in by_code.items() if c in DUPLICATE_CODES}
+        total = sum(dup_codes.values())
+        if total:
+            for c, n in dup_codes.items():
+                share = round(pts * n / total, 1)
+                entry = next((e for e in out if e["code"] == c), None)
+                if entry is None:
+                    out.append({"code": c, "name": rule_names.get(c, c), "points": share})
+                else:
+                    entry["points"] = round(entry["points"] + share, 1)
+        elif pts >= 0.05:
+            out.append({"code": None, "name": "duplicates", "points": round(pts, 1)})
     out.sort(key=lambda c: (-c["points"], c["code"] or ""))
     return out
 

@@ -9,6 +9,7 @@ Stages contribute to the result's summary through ``summary()``.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from dataprep.formats import content_text, output_text
@@ -55,8 +56,11 @@ class ExactHashes(Stage):
         self.effective_eval = 0
         #: (path, line, index, first) for each repeat, in reading order
         self.repeats: list[tuple[str, int | None, int, Related]] = []
+        #: whether the record just observed repeated an earlier one of its split
+        self.last_repeat = False
 
     def observe(self, rec: Record, valid: bool, split: str) -> None:
+        self.last_repeat = False
         if not valid:
             return
         digest = content_hash(content_text(rec.format, rec.data))
@@ -76,7 +80,18 @@ class ExactHashes(Stage):
             return
         if split != "eval":
             self.duplicates_train += 1
+        self.last_repeat = True
         self.repeats.append((rec.path, rec.line, rec.index, Related(first[0], first[1], first[2])))
+
+    def leaks(self) -> list[tuple[tuple[str, int | None, int], Related]]:
+        """Evaluation records whose normalised content equals a training record's."""
+        out = []
+        for key, loc in self.first.items():
+            if key[:1] == b"e" and len(key) == 17:
+                train = self.first.get(key[1:])
+                if train is not None:
+                    out.append(((loc[0], loc[1], loc[2]), Related(train[0], train[1], train[2])))
+        return out
 
     def summary(self) -> dict[str, Any]:
         return {"effective_examples": self.effective_train, "exact_duplicates": self.duplicates_train}
@@ -155,5 +170,25 @@ class TaskProfile(Stage):
         return out
 
 
-STAGES: dict[str, type[Stage]] = {"exact": ExactHashes, "task": TaskProfile}
+def effective_train(stages: dict[str, Any]) -> int | None:
+    """Valid training records minus exact duplicates and flagged near duplicates.
+
+    None when the exact stage did not run (duplicates were not checked).
+    """
+    exact = stages.get("exact")
+    if exact is None:
+        return None
+    near = stages.get("near")
+    flagged = getattr(near, "flagged_train", 0) if near is not None else 0
+    return exact.effective_train - flagged
+
+
+def _near(context: Any) -> Any:
+    # numpy and the MinHash machinery load only when a near-duplicate rule is selected
+    from dataprep.dedup.stage import NearDuplicates
+
+    return NearDuplicates(context)
+
+
+STAGES: dict[str, Callable[[Any], Any]] = {"exact": ExactHashes, "near": _near, "task": TaskProfile}
 ALWAYS = ("task",)

@@ -4,7 +4,8 @@ Record rules: a ``pass:`` line written as a one-line file gives no finding of th
 a ``fail:`` line at least one.  Input rules (DP0xx) write their example as raw bytes with
 escapes (see ``tests/rulecases.decode_raw``) and no newline is added, so a missing final
 newline can be shown.  Dataset rules' examples are JSON objects
-``{"records": [...], "options": {...}, "task": "..."}``.  An example in parentheses
+``{"records": [...], "options": {...}, "task": "..."}``, or ``{"files": {name: [...]}}``
+for rules across files (the folder is linted).  An example in parentheses
 describes an input that cannot be written on one line (or, for DP901, is raised by the
 engine); it is skipped here and must be covered by the rule's YAML cases instead.
 """
@@ -38,8 +39,12 @@ def _write(tmp_path: Path, rule: type[Rule], ex: Example) -> tuple[Path, dict, d
     target.parent.mkdir()
     if rule.scope == "dataset":
         spec = json.loads(ex.text)
-        target.write_bytes(records_bytes(spec.get("records", [])))
         extra = {"task": spec["task"]} if "task" in spec else {}
+        if "files" in spec:  # several files (train/eval): lint their folder
+            for name, recs in spec["files"].items():
+                (target.parent / name).write_bytes(records_bytes(recs))
+            return target.parent, spec.get("options") or {}, extra
+        target.write_bytes(records_bytes(spec.get("records", [])))
         return target, spec.get("options") or {}, extra
     if rule.code.startswith("DP0"):
         target.write_bytes(decode_raw(ex.text))

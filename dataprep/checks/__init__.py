@@ -6,7 +6,7 @@ engine receives these lists and never imports a concrete rule itself.
 
 from __future__ import annotations
 
-from dataprep.checks import chat, internal, records, structure, volume
+from dataprep.checks import chat, duplicates, internal, records, structure, volume
 from dataprep.checks import input as input_rules
 from dataprep.checks.base import Check, Rule
 
@@ -16,6 +16,7 @@ CHECKS: tuple[type[Check], ...] = (
     chat.ChatCheck,
     records.RecordFormatsCheck,
     volume.VolumeCheck,
+    duplicates.DuplicatesCheck,
 )
 
 #: rules raised by the engine itself rather than by a check

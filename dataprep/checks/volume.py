@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from dataprep.checks.base import Check, Emit, Rule
+from dataprep.stages import effective_train
 
 DATASET = "<dataset>"
 
@@ -147,7 +148,8 @@ class VolumeCheck(Check):
         exact = stages["exact"]
         task = task_stage.task
         minimum, recommended = thresholds(self.options, task)
-        effective = exact.effective_train
+        effective = effective_train(stages) or 0
+        near_dup = exact.effective_train - effective
         if not any(f.split == "train" for f in self.context.files):
             return  # only evaluation files given: nothing to count against a training minimum
         dup = exact.duplicates_train
@@ -155,6 +157,8 @@ class VolumeCheck(Check):
         parts = [f"{exact.valid_train} valid"]
         if dup:
             parts.append(f"{dup} exact duplicate(s) not counted")
+        if near_dup:
+            parts.append(f"{near_dup} near duplicate(s) not counted")
         if invalid:
             parts.append(f"{invalid} invalid record(s) not counted")
         if exact.valid_eval:

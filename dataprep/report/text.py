@@ -186,8 +186,10 @@ def _volume_line(summary: Mapping[str, Any], color: bool) -> str:
     if effective is not None:
         line = f"Effective examples: {effective}"
         dups = as_int(summary.get("exact_duplicates"))
-        if dups:
-            line += f" ({plural(dups, 'exact duplicate')} not counted)"
+        near = as_int(summary.get("near_duplicates"))
+        left_out = [plural(n, what) for n, what in ((dups, "exact duplicate"), (near, "near duplicate")) if n]
+        if left_out:
+            line += f" ({' and '.join(left_out)} not counted)"
     else:
         # without the duplicate stage, valid training records are the best estimate
         known = [

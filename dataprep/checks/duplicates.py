@@ -1,0 +1,144 @@
+"""DP3xx: duplicates and leakage.
+
+Copies do not teach a model anything new; they weight what they repeat and inflate the
+example count.  Evaluation records that also sit in training make every metric lie.
+The work happens in two stages (``exact``: normalised content hashes; ``near``: MinHash
+LSH with verified Jaccard); this check turns their results into findings.
+"""
+
+from __future__ import annotations
+
+from dataprep.checks.base import Check, Emit, Rule
+from dataprep.model import Related
+
+DATASET = "<dataset>"
+
+
+class ExactDuplicate(Rule):
+    """A record repeats an earlier one after normalisation (NFKC, case, whitespace).
+
+    Duplicates over-weight what they repeat: the model sees the same example several
+    times per epoch and learns it harder than the rest, while the example count looks
+    larger than it is. Keep one copy.
+
+    Examples:
+    pass: {"records": [{"text": "hello there", "label": "greet"}, {"text": "bye now", "label": "leave"}]}
+    fail: {"records": [{"text": "hello there", "label": "greet"}, {"text": "Hello   THERE", "label": "greet"}]}
+    """
+
+    code = "DP301"
+    name = "dup.exact"
+    severity = "warning"
+    scope = "dataset"
+
+
+class NearDuplicate(Rule):
+    """A record is a near copy of an earlier one (MinHash LSH, verified Jaccard).
+
+    Near copies (templated records, one word changed, boilerplate with a new name) add
+    little new signal and skew the model toward the template. Each reported pair is
+    verified against the exact Jaccard similarity of the two records' shingle sets; the
+    first record of a cluster is kept.
+
+    Examples:
+    pass: {"records": [{"text": "the quick brown fox jumps over the lazy dog near the river bank today"}, {"text": "a completely different sentence about cooking pasta with garlic and olive oil tonight"}]}
+    fail: {"records": [{"text": "to reset your password open the settings page choose account and then security click the reset button and follow the link we send to your email address the link stays valid for thirty minutes after that you need to request a new one"}, {"text": "to reset your password open the settings page choose account and then security click the reset button and follow the link we send to your email address the link stays valid for sixty minutes after that you need to request a new one"}]}
+    """
+
+    code = "DP302"
+    name = "dup.near"
+    severity = "warning"
+    scope = "dataset"
+    options = {
+        "threshold": {"type": "number", "minimum": 0.05, "maximum": 1.0, "default": 0.8,
+                      "description": "Jaccard similarity of shingle sets at or above which two records are near duplicates."},
+        "num_perm": {"type": "integer", "minimum": 16, "maximum": 1024, "default": 128,
+                     "description": "MinHash permutations (signature length)."},
+        "seed": {"type": "integer", "minimum": 0, "default": 1,
+                 "description": "Seed of the MinHash permutations (results are deterministic for a seed)."},
+        "spill_after": {"type": "integer", "minimum": 0, "default": 2000000,
+                        "description": "Records above which LSH band keys go to disk partitions instead of memory."},
+    }
+
+
+class SamePromptDifferentResponse(Rule):
+    """Records share a (near-)identical prompt but give different responses.
+
+    For generative data the model is taught two answers to one question: it learns to
+    pick one at random, or a blend of both. Often one response is outdated or wrong.
+    Keep the best one, or make the prompts say what differs.
+
+    Examples:
+    pass: {"records": [{"prompt": "Capital of France?", "completion": "Paris"}, {"prompt": "Capital of Spain?", "completion": "Madrid"}], "task": "generative"}
+    fail: {"records": [{"prompt": "Capital of France?", "completion": "Paris"}, {"prompt": "capital of  France?", "completion": "Lyon, I think"}], "task": "generative"}
+    """
+
+    code = "DP303"
+    name = "dup.conflicting-responses"
+    severity = "warning"
+    scope = "dataset"
+
+
+class EvalLeakage(Rule):
+    """An evaluation record is an exact or near copy of a training record.
+
+    A test example the model was trained on measures memory, not skill: metrics look
+    better than the model is. Remove the copy from the evaluation split (or from
+    training).
+
+    Examples:
+    pass: {"files": {"train.jsonl": [{"text": "the weather is lovely today", "label": "pos"}], "test.jsonl": [{"text": "my order never arrived", "label": "neg"}]}}
+    fail: {"files": {"train.jsonl": [{"text": "the weather is lovely today", "label": "pos"}], "test.jsonl": [{"text": "The weather is lovely today", "label": "pos"}]}}
+    """
+
+    code = "DP304"
+    name = "dup.eval-leakage"
+    severity = "error"
+    scope = "dataset"
+
+
+def _loc(path: str, line: int | None) -> str:
+    return f"{path}:{line}" if line is not None else path
+
+
+class DuplicatesCheck(Check):
+    rules = (ExactDuplicate, NearDuplicate, SamePromptDifferentResponse, EvalLeakage)
+    stages = ("exact", "near")
+
+    def finish(self, emit: Emit) -> None:
+        exact = self.context.stages["exact"]
+        near = self.context.stages["near"]
+        for path, line, index, first in exact.repeats:
+            emit("DP301", path, line, index,
+                 f"exact duplicate (after normalisation) of {_loc(first.path, first.line)}",
+                 related=(first,))
+        for rid, (partner, sim, size) in sorted(near.flagged.items()):
+            path, line, index = near.where(rid)
+            ppath, pline, pindex = near.where(partner)
+            emit("DP302", path, line, index,
+                 f"near duplicate of {_loc(ppath, pline)} (Jaccard {sim:.2f}; cluster of {size} records)",
+                 related=(Related(ppath, pline, pindex),))
+        leaked: set[tuple[str, int]] = set()
+        for (path, line, index), train in exact.leaks():
+            leaked.add((path, index))
+            emit("DP304", path, line, index,
+                 f"evaluation record is an exact copy of training record {_loc(train.path, train.line)}",
+                 related=(train,))
+        for rid, (tr, sim) in sorted(near.leaks.items()):
+            path, line, index = near.where(rid)
+            if (path, index) in leaked:
+                continue
+            tpath, tline, tindex = near.where(tr)
+            emit("DP304", path, line, index,
+                 f"evaluation record is a near copy of training record {_loc(tpath, tline)} (Jaccard {sim:.2f})",
+                 related=(Related(tpath, tline, tindex),))
+        if self.context.stages["task"].task == "classification":
+            return  # label conflicts are the label-noise rules' (DP4xx)
+        for members in near.prompt_groups:
+            first, rest = members[0], members[1:]
+            path, line, index = near.where(first)
+            related = tuple(Related(*near.where(m)) for m in rest[:20])
+            more = f" (first 20 listed)" if len(rest) > 20 else ""
+            emit("DP303", path, line, index,
+                 f"{len(members)} records share this prompt (identical or near-identical) but give "
+                 f"different responses{more}", related=related, count=len(members))

@@ -1,0 +1,84 @@
+"""MinHash signatures and LSH band keys, vectorised with numpy.
+
+Signature: for each of ``num_perm`` seeded affine maps ``x -> a*x + b (mod 2^32)`` with
+odd ``a`` (bijections of 32-bit space), the minimum over a record's shingle hashes.  One
+``(n_shingles x num_perm)`` array operation per record replaces datasketch's
+shingle-by-shingle Python loop.
+
+Banding: ``bands x rows`` is chosen from the threshold so that a pair *at* the threshold
+becomes a candidate with probability >= 0.95 (recall is decided here; precision is
+restored by verifying every candidate against its exact Jaccard).  For the defaults,
+threshold 0.8 and 128 permutations, that is 18 bands of 7 rows: P(candidate) is 0.986
+at Jaccard 0.8 and 0.999 at 0.85 (datasketch's 9 x 13 gives 0.83 at 0.8).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dataprep.dedup.shingles import mix
+
+_U32 = np.uint32
+_U64 = np.uint64
+
+
+def candidate_probability(j: float, bands: int, rows: int) -> float:
+    return 1.0 - (1.0 - j**rows) ** bands
+
+
+def choose_bands(threshold: float, num_perm: int, target: float = 0.95) -> tuple[int, int]:
+    """The most rows per band (fewest false candidates) that still reach ``target`` at the threshold."""
+    best = (num_perm, 1)
+    for rows in range(1, num_perm + 1):
+        bands = num_perm // rows
+        if bands < 1:
+            break
+        if candidate_probability(threshold, bands, rows) >= target:
+            best = (bands, rows)
+    return best
+
+
+@dataclass(frozen=True)
+class Hasher:
+    num_perm: int = 128
+    seed: int = 1
+    threshold: float = 0.8
+
+    def __post_init__(self) -> None:
+        rng = np.random.default_rng(self.seed)
+        a = rng.integers(0, 2**31, self.num_perm, dtype=np.int64).astype(_U32) * _U32(2) + _U32(1)
+        b = rng.integers(0, 2**32, self.num_perm, dtype=np.int64).astype(_U32)
+        object.__setattr__(self, "_a", a)
+        object.__setattr__(self, "_b", b)
+        bands, rows = choose_bands(self.threshold, self.num_perm)
+        object.__setattr__(self, "bands", bands)
+        object.__setattr__(self, "rows", rows)
+        weights = mix(np.arange(1, rows + 1, dtype=_U64) * _U64(0x9E3779B97F4A7C15))
+        object.__setattr__(self, "_row_weights", weights)
+
+    def signature(self, shingles: np.ndarray) -> np.ndarray:
+        """``num_perm`` uint32 minima; an empty shingle set gets an all-max signature."""
+        if len(shingles) == 0:
+            return np.full(self.num_perm, np.iinfo(_U32).max, dtype=_U32)
+        x = (shingles & _U64(0xFFFFFFFF)).astype(_U32)
+        with np.errstate(over="ignore"):
+            m = np.multiply.outer(x, self._a)  # type: ignore[attr-defined]
+            m += self._b  # type: ignore[attr-defined]
+        return m.min(axis=0)
+
+    def band_keys(self, sig: np.ndarray) -> np.ndarray:
+        """One 64-bit key per band (equal bands give equal keys)."""
+        used = sig[: self.bands * self.rows].astype(_U64).reshape(self.bands, self.rows)  # type: ignore[attr-defined]
+        with np.errstate(over="ignore"):
+            keys = (used * self._row_weights).sum(axis=1, dtype=_U64)  # type: ignore[attr-defined]
+        return mix(keys)
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Exact Jaccard of two sorted unique shingle-hash arrays."""
+    if len(a) == 0 and len(b) == 0:
+        return 1.0
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    return inter / (len(a) + len(b) - inter)

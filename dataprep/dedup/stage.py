@@ -1,0 +1,274 @@
+"""The near-duplicate stage: MinHash LSH over every valid, non-repeated record.
+
+Per record it keeps a location (file, index, line, byte offset), a split flag, a
+format code, a response digest and band keys; never the text.  At the end it
+verifies every candidate pair against the exact shingle-set Jaccard by re-reading the
+records, then builds clusters (DP302), train/eval leaks (DP304) and same-prompt groups
+(DP303).  Bytes per record are reported in the summary.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from hashlib import blake2b
+from typing import Any
+
+import numpy as np
+
+from dataprep.dedup.fetch import fetch_many
+from dataprep.dedup.lsh import BandStore
+from dataprep.dedup.minhash import Hasher, jaccard
+from dataprep.dedup.shingles import kinds_for, shingle
+from dataprep.dedup.views import SEPARATORS, full_text, prompt_response
+from dataprep.formats import FORMATS, UNKNOWN
+from dataprep.model import Record
+from dataprep.normalize import normalize
+
+_FMT_CODE = {f: i for i, f in enumerate((*FORMATS, UNKNOWN))}
+_FMT_NAME = {i: f for f, i in _FMT_CODE.items()}
+#: verify at most this many distinct records' shingles at a time (memory bound)
+_VERIFY_BATCH = 20_000
+
+
+def _digest8(text: str) -> int:
+    return int.from_bytes(blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
+def _prepare(text: str) -> tuple[str, list[str]]:
+    norm = normalize(text.translate(SEPARATORS))
+    return norm, norm.split()
+
+
+@dataclass
+class Edge:
+    a: int
+    b: int
+    similarity: float
+
+
+@dataclass
+class NearResult:
+    """What the checks read: verified pairs, per view."""
+
+    full: list[Edge] = field(default_factory=list)
+    prompt: list[Edge] = field(default_factory=list)
+
+
+class NearDuplicates:
+    """Stage "near" (see ``dataprep.stages``)."""
+
+    name = "near"
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+        opts = context.options.get("DP302", {})
+        self.threshold = float(opts.get("threshold", 0.8))
+        self.hasher = Hasher(int(opts.get("num_perm", 128)), int(opts.get("seed", 1)), self.threshold)
+        spill = int(opts.get("spill_after", 2_000_000))
+        enabled = getattr(context, "enabled", frozenset())
+        self.want_prompt = bool({"DP303", "DP304"} & set(enabled)) or not enabled
+        self.stores: dict[tuple[str, str], BandStore] = {}
+        self._spill = spill
+        self.file = array("i")
+        self.index = array("q")
+        self.line = array("q")
+        self.offset = array("q")
+        self.split = array("b")
+        self.fmt = array("b")
+        self.response = array("Q")
+        self.prompt_empty = array("b")
+        #: exact prompt groups: digest → first id; and (id, first id) for repeats
+        self.prompt_first: dict[int, int] = {}
+        self.prompt_repeats: list[tuple[int, int]] = []
+        self.result = NearResult()
+        self.candidates = 0
+
+    def _store(self, view: str, kind: str) -> BandStore:
+        key = (view, kind)
+        st = self.stores.get(key)
+        if st is None:
+            st = self.stores[key] = BandStore(self.hasher.bands, self._spill)  # type: ignore[attr-defined]
+        return st
+
+    def _index(self, rid: int, view: str, text: str) -> None:
+        norm, words = _prepare(text)
+        for kind in kinds_for(len(words)):
+            sh = shingle(norm, kind, words)
+            if len(sh):
+                keys = self.hasher.band_keys(self.hasher.signature(sh))
+                self._store(view, kind).add(rid, keys)
+
+    def observe(self, rec: Record, valid: bool, split: str) -> None:
+        if not valid:
+            return
+        exact = self.context.stages.get("exact")
+        if exact is not None and exact.last_repeat:
+            return  # an exact repeat is DP301's; its text is its first copy's
+        rid = len(self.file)
+        self.file.append(len(self.context.files) - 1)
+        self.index.append(rec.index)
+        self.line.append(rec.line if rec.line is not None else -1)
+        self.offset.append(rec.offset if rec.offset is not None else -1)
+        self.split.append(1 if split == "eval" else 0)
+        self.fmt.append(_FMT_CODE.get(rec.format, _FMT_CODE[UNKNOWN]))
+        self._index(rid, "full", full_text(rec.format, rec.data))
+        prompt, response = prompt_response(rec.format, rec.data) if self.want_prompt else ("", "")
+        self.response.append(_digest8(normalize(response)) if response else 0)
+        self.prompt_empty.append(0 if prompt.strip() else 1)
+        if prompt.strip():
+            pd = _digest8(normalize(prompt.translate(SEPARATORS)))
+            first = self.prompt_first.get(pd)
+            if first is None:
+                self.prompt_first[pd] = rid
+                self._index(rid, "prompt", prompt)
+            else:
+                self.prompt_repeats.append((rid, first))
+
+    # ------------------------------------------------------------- verification
+
+    def _texts(self, rid: int, data: dict[str, Any], view: str) -> str:
+        fmt = _FMT_NAME[self.fmt[rid]]
+        if view == "full":
+            return full_text(fmt, data)
+        return prompt_response(fmt, data)[0]
+
+    def _verify(self, view: str, kind: str, pairs: np.ndarray) -> list[Edge]:
+        specs = self.context.specs
+        mapping = self.context.config.fields
+        edges: list[Edge] = []
+        for start in range(0, len(pairs), _VERIFY_BATCH):
+            chunk = pairs[start : start + _VERIFY_BATCH]
+            ids = np.unique(chunk)
+            locs = [(self.file[i], self.index[i], self.offset[i] if self.offset[i] >= 0 else None)
+                    for i in ids.tolist()]
+            data = fetch_many(specs, locs, mapping)
+            cache: dict[int, np.ndarray] = {}
+            for i in ids.tolist():
+                d = data.get((self.file[i], self.index[i]))
+                if d is None:
+                    continue
+                norm, words = _prepare(self._texts(i, d, view))
+                cache[i] = shingle(norm, kind, words)
+            for a, b in chunk.tolist():
+                sa, sb = cache.get(a), cache.get(b)
+                if sa is None or sb is None:
+                    continue
+                small, big = sorted((len(sa), len(sb)))
+                if big and small / big < self.threshold:
+                    continue  # Jaccard <= |small|/|big|: cannot reach the threshold
+                j = jaccard(sa, sb)
+                if j >= self.threshold:
+                    edges.append(Edge(a, b, j))
+        return edges
+
+    def finish(self) -> None:
+        best: dict[str, dict[tuple[int, int], float]] = {"full": {}, "prompt": {}}
+        for (view, kind), store in sorted(self.stores.items()):
+            pairs = store.candidate_pairs()
+            self.candidates += len(pairs)
+            for e in self._verify(view, kind, pairs):
+                key = (e.a, e.b)
+                if e.similarity > best[view].get(key, -1.0):
+                    best[view][key] = e.similarity
+        self.result.full = [Edge(a, b, s) for (a, b), s in sorted(best["full"].items())]
+        self.result.prompt = [Edge(a, b, s) for (a, b), s in sorted(best["prompt"].items())]
+        self.stores.clear()
+        self._analyse()
+
+    def _analyse(self) -> None:
+        """Clusters within each split, leaks across splits, same-prompt groups."""
+        same = [e for e in self.result.full if self.split[e.a] == self.split[e.b]]
+        partner: dict[int, tuple[int, float]] = {}
+        for e in same:
+            for x, y in ((e.a, e.b), (e.b, e.a)):
+                cur = partner.get(x)
+                if cur is None or y < cur[0]:
+                    partner[x] = (y, e.similarity)
+        roots = union_find(len(self.file), ((e.a, e.b) for e in same))
+        groups = groups_of(roots)
+        #: rid → (earliest verified partner, similarity, cluster size), for non-first members
+        self.flagged: dict[int, tuple[int, float, int]] = {}
+        for root, members in groups.items():
+            for m in members[1:]:
+                p, sim = partner[m]
+                self.flagged[m] = (p, sim, len(members))
+        self.flagged_train = sum(1 for m in self.flagged if self.split[m] == 0)
+        self.clusters = sum(1 for g in groups.values() if len(g) > 1)
+        #: eval rid → (train rid, similarity), earliest training partner
+        self.leaks: dict[int, tuple[int, float]] = {}
+        for e in self.result.full:
+            if self.split[e.a] == self.split[e.b]:
+                continue
+            ev, tr = (e.a, e.b) if self.split[e.a] == 1 else (e.b, e.a)
+            cur = self.leaks.get(ev)
+            if cur is None or tr < cur[0]:
+                self.leaks[ev] = (tr, e.similarity)
+        # same prompt (exact or near), train split only
+        pedges = [(e.a, e.b) for e in self.result.prompt
+                  if self.split[e.a] == 0 and self.split[e.b] == 0]
+        pedges += [(a, b) for a, b in self.prompt_repeats if self.split[a] == 0 and self.split[b] == 0]
+        self.prompt_groups: list[list[int]] = []
+        for members in groups_of(union_find(len(self.file), pedges)).values():
+            inside = set(members)
+            # a member that is a near copy of another member does not bring a new response
+            distinct = {self.response[m] for m in members
+                        if not (m in self.flagged and self.flagged[m][0] in inside)}
+            if len(members) > 1 and len(distinct) > 1:
+                self.prompt_groups.append(members)
+        self.prompt_groups.sort()
+
+    # ------------------------------------------------------------- helpers for checks
+
+    def where(self, rid: int) -> tuple[str, int | None, int]:
+        path = self.context.files[self.file[rid]].path
+        line = self.line[rid]
+        return path, (line if line >= 0 else None), self.index[rid]
+
+    def is_eval(self, rid: int) -> bool:
+        return self.split[rid] == 1
+
+    def bytes_per_record(self) -> float:
+        n = max(len(self.file), 1)
+        arrays = sum(a.itemsize for a in (self.file, self.index, self.line, self.offset, self.split,
+                                         self.fmt, self.response, self.prompt_empty))
+        bands = self.hasher.bands * 8 + 4  # type: ignore[attr-defined]
+        views = 2 if self.want_prompt else 1
+        return arrays + bands * views + (len(self.prompt_first) * 100) / n
+
+    def summary(self) -> dict[str, Any]:
+        return {}
+
+
+def union_find(n_hint: int, edges: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """Root (smallest id) of every id that appears in ``edges``."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        parent.setdefault(x, x)
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            if ra < rb:
+                parent[rb] = ra
+            else:
+                parent[ra] = rb
+    return {x: find(x) for x in list(parent)}
+
+
+def groups_of(roots: dict[int, int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = defaultdict(list)
+    for x, r in roots.items():
+        out[r].append(x)
+    for v in out.values():
+        v.sort()
+    return out
