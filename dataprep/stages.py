@@ -14,7 +14,9 @@ from typing import Any
 
 from dataprep.formats import content_text, output_text
 from dataprep.model import Record, Related
-from dataprep.normalize import content_hash
+from hashlib import blake2b
+
+from dataprep.normalize import normalize
 
 #: distinct outputs beyond which a dataset is not treated as classification
 MAX_CLASSES = 1000
@@ -61,9 +63,12 @@ class ExactHashes(Stage):
 
     def observe(self, rec: Record, valid: bool, split: str) -> None:
         self.last_repeat = False
+        self.last_norm: str | None = None
         if not valid:
             return
-        digest = content_hash(content_text(rec.format, rec.data))
+        norm = normalize(content_text(rec.format, rec.data))
+        self.last_norm = norm
+        digest = blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         if split == "eval":
             self.valid_eval += 1
             key = b"e" + digest

@@ -62,18 +62,16 @@ class Hasher:
         """``num_perm`` uint32 minima; an empty shingle set gets an all-max signature."""
         if len(shingles) == 0:
             return np.full(self.num_perm, np.iinfo(_U32).max, dtype=_U32)
-        x = (shingles & _U64(0xFFFFFFFF)).astype(_U32)
-        with np.errstate(over="ignore"):
-            m = np.multiply.outer(x, self._a)  # type: ignore[attr-defined]
-            m += self._b  # type: ignore[attr-defined]
+        x = shingles.astype(_U32)  # the low 32 bits
+        m = np.multiply.outer(x, self._a)  # type: ignore[attr-defined]
+        m += self._b  # type: ignore[attr-defined]
         return m.min(axis=0)
 
     def band_keys(self, sig: np.ndarray) -> np.ndarray:
         """One 64-bit key per band (equal bands give equal keys)."""
         used = sig[: self.bands * self.rows].astype(_U64).reshape(self.bands, self.rows)  # type: ignore[attr-defined]
-        with np.errstate(over="ignore"):
-            keys = (used * self._row_weights).sum(axis=1, dtype=_U64)  # type: ignore[attr-defined]
-        return mix(keys)
+        used *= self._row_weights  # type: ignore[attr-defined]
+        return mix(used.sum(axis=1, dtype=_U64))
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

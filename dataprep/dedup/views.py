@@ -60,4 +60,12 @@ def prompt_response(fmt: str, d: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def full_text(fmt: str, d: Mapping[str, Any]) -> str:
+    """The text near-duplicates compare.
+
+    Classification records compare their input text only: a short label shared by
+    thousands of records would otherwise add the same characters to every short text
+    and lift unrelated pairs over the threshold.
+    """
+    if fmt == "classification":
+        return _s(d.get("text"))
     return content_text(fmt, d)
