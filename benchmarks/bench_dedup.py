@@ -20,7 +20,7 @@ look-alikes).  Then ``dataprep.api.lint(select=["DP302"])`` runs, and its findin
 * cluster precision: pairs inside reported clusters (up to a size cap) with Jaccard >= 0.8.
 
 Part 2, speed and memory.  About 636-word chat records with 3 % planted near copies;
-each variant runs in a fresh process (wall time, records/s, peak RSS from ``os.wait4``):
+each variant runs in a fresh process (wall time, records/s, its own peak RSS):
 
   (a)  datasketch as usually written: ``MinHash(num_perm=128)`` updated shingle by
        shingle, ``MinHashLSH(threshold=0.8)`` insert + query; on a subset (it is slow);
@@ -226,7 +226,8 @@ class TextGen:
         n = int(self.rng.integers(6, 15))
         extra = self.words(n)
         ends = np.append(last.ends, len(last.ids) + n).astype(np.int32)
-        return [*conv[:-1], Msg(last.role, np.concatenate([last.ids, extra]), ends, last.marks + ".")]
+        grown = Msg(last.role, np.concatenate([last.ids, extra]), ends, last.marks + ".")
+        return [*conv[:-1], grown]
 
     def copy(self, conv: Conversation, category: str) -> Conversation:
         if category.startswith("change"):
@@ -356,18 +357,28 @@ def generate_quality(path: Path, n: int, seed: int) -> tuple[list[dict[str, Any]
         total = int(round(math.exp(rng.uniform(math.log(30), math.log(600)))))
         pairs = int(rng.integers(1, min(4, max(1, total // 40)) + 1))
         convs.append(gen.conversation(total, pairs, system=total >= 60 and rng.random() < 0.5))
+    logical = [gen.to_dict(c) for c in convs]
     multi = [i for i, c in enumerate(convs) if sum(m.role == "user" for m in c) >= 2]
     links: list[tuple[int, int, str]] = []
+    seen: set[bytes] = set()
     for cat in CATEGORIES:
         pool = multi if cat == "reorder turns" else range(n_orig)
         for _ in range(per_cat):
-            src = int(pool[int(rng.integers(len(pool)))])
-            links.append((src, len(convs), cat))
-            convs.append(gen.copy(convs[src], cat))
-    order = rng.permutation(len(convs))  # file position -> logical record
-    position = np.empty(len(convs), dtype=np.int64)
-    position[order] = np.arange(len(convs))
-    records = [gen.to_dict(convs[i]) for i in order.tolist()]
+            for _try in range(20):
+                src = int(pool[int(rng.integers(len(pool)))])
+                rec = gen.to_dict(gen.copy(convs[src], cat))
+                key = orjson.dumps(rec)
+                # two copies of one source can come out identical (a 2-pair reorder has one
+                # other order): that is an exact duplicate, DP301's, not a near copy
+                if key not in seen:
+                    break
+            seen.add(key)
+            links.append((src, len(logical), cat))
+            logical.append(rec)
+    order = rng.permutation(len(logical))  # file position -> logical record
+    position = np.empty(len(logical), dtype=np.int64)
+    position[order] = np.arange(len(logical))
+    records = [logical[i] for i in order.tolist()]
     with open(path, "wb") as fh:
         for r in records:
             fh.write(orjson.dumps(r) + b"\n")
@@ -403,7 +414,8 @@ def quality(out: Path, n: int, seed: int) -> list[str]:
     print(f"generated {path.name} ({path.stat().st_size / 1e6:.1f} MB) in {t_gen:.1f}s; "
           f"exact Jaccard + all-pairs join in {t_truth:.1f}s; dataprep DP302 in {t_lint:.1f}s")
     n_words = [sum(len(str(m["content"]).split()) for m in r["messages"]) for r in records]
-    print(f"records: {len(records)} ({len(records) - len(planted)} originals, {len(planted)} copies); "
+    print(f"records: {len(records)} ({len(records) - len(planted)} originals, "
+          f"{len(planted)} copies); "
           f"content words min/median/max {min(n_words)}/{int(np.median(n_words))}/{max(n_words)}")
 
     clusters = Clusters(edges)
@@ -411,7 +423,8 @@ def quality(out: Path, n: int, seed: int) -> list[str]:
     # -- recall table by category
     print()
     head = (f"{'copy kind':<17}{'pairs':>6}{'J min':>7}{'J med':>7}{'J max':>7}{'found':>7}"
-            f"{'J>=0.85':>9}{'found':>7}{'recall':>8}{'0.8-0.85':>10}{'found':>7}{'J<0.8':>7}{'found':>7}")
+            f"{'J>=0.85':>9}{'found':>7}{'recall':>8}{'0.8-0.85':>10}{'found':>7}"
+            f"{'J<0.8':>7}{'found':>7}")
     print(head)
     print("-" * len(head))
     for cat in CATEGORIES:
@@ -422,7 +435,8 @@ def quality(out: Path, n: int, seed: int) -> list[str]:
         rec = f"{hit[strong].mean():.3f}" if strong.any() else "-"
         print(f"{cat:<17}{len(ps):>6}{js.min():>7.3f}{np.median(js):>7.3f}{js.max():>7.3f}"
               f"{int(hit.sum()):>7}{int(strong.sum()):>9}{int(hit[strong].sum()):>7}{rec:>8}"
-              f"{int(mid.sum()):>10}{int(hit[mid].sum()):>7}{int(low.sum()):>7}{int(hit[low].sum()):>7}")
+              f"{int(mid.sum()):>10}{int(hit[mid].sum()):>7}"
+              f"{int(low.sum()):>7}{int(hit[low].sum()):>7}")
 
     # -- overall
     js = np.array([p.jaccard for p in planted])
@@ -448,27 +462,31 @@ def quality(out: Path, n: int, seed: int) -> list[str]:
     planted_keys = {(min(p.source, p.copy), max(p.source, p.copy)) for p in planted}
     source_of = {p.copy: p.source for p in planted}
     root = {i: source_of.get(i, i) for i in range(len(records))}
-    siblings = {k: j for k, j in true_pairs.items() if k not in planted_keys and root[k[0]] == root[k[1]]}
-    accidental = {k: j for k, j in true_pairs.items() if k not in planted_keys and root[k[0]] != root[k[1]]}
+    unplanted = {k: j for k, j in true_pairs.items() if k not in planted_keys}
+    siblings = {k: j for k, j in unplanted.items() if root[k[0]] == root[k[1]]}
+    accidental = {k: j for k, j in unplanted.items() if root[k[0]] != root[k[1]]}
     all_strong = [k for k, j in true_pairs.items() if j >= STRONG]
     all_strong_hit = sum(clusters.together(a, b) for a, b in all_strong)
     missing_from_join = sum(1 for p in planted if p.jaccard >= THRESHOLD
                             and (min(p.source, p.copy), max(p.source, p.copy)) not in true_pairs)
 
     print()
-    print(f"reported: {len(edges)} DP302 findings (member -> partner edges), {len(groups)} clusters "
+    print(f"reported: {len(edges)} DP302 findings (member -> partner edges), "
+          f"{len(groups)} clusters "
           f"(largest {max((len(g) for g in groups), default=0)})")
     print(f"exact all-pairs join, J >= {THRESHOLD}: {len(true_pairs)} pairs = "
-          f"{sum(1 for k in true_pairs if k in planted_keys)} planted + {len(siblings)} between two "
-          f"copies of one source + {len(accidental)} accidental (unrelated records)"
-          + (f"; WARNING: {missing_from_join} planted pairs missing from the join" if missing_from_join else ""))
+          f"{sum(1 for k in true_pairs if k in planted_keys)} planted + {len(siblings)} "
+          f"between two copies of one source + {len(accidental)} accidental (unrelated records)"
+          + (f"; WARNING: {missing_from_join} planted pairs missing from the join"
+             if missing_from_join else ""))
     print()
     results = [
         ("recall, planted pairs J >= 0.85", f"{int(hit[strong].sum())}/{int(strong.sum())}", recall,
          f">= {TARGET_RECALL}", _verdict(recall >= TARGET_RECALL)),
         ("precision, reported edges J >= 0.8", f"{good_edges}/{len(edges)}", precision,
          f">= {TARGET_PRECISION}", _verdict(precision >= TARGET_PRECISION)),
-        ("recall, planted pairs 0.8 <= J < 0.85", f"{int(hit[mid].sum())}/{int(mid.sum())}", recall_mid,
+        ("recall, planted pairs 0.8 <= J < 0.85", f"{int(hit[mid].sum())}/{int(mid.sum())}",
+         recall_mid,
          "info", ""),
         ("recall, all true pairs J >= 0.85", f"{all_strong_hit}/{len(all_strong)}",
          all_strong_hit / len(all_strong) if all_strong else 1.0, "info", ""),
@@ -496,14 +514,20 @@ def generate_speed(path: Path, meta: Path, n: int, seed: int) -> list[Planted]:
     rng = gen.rng
     recent: deque[tuple[int, Conversation, Shingles]] = deque(maxlen=1000)
     planted: list[Planted] = []
+    seen: set[bytes] = set()
     kinds = ("change 1%", "change 2%", "reorder turns", "append sentence")
     tmp = path.with_suffix(".part")
     with open(tmp, "wb") as fh:
         for i in range(n):
             if len(recent) > 10 and rng.random() < COPY_SHARE_SPEED:
-                src, conv, src_sets = recent[int(rng.integers(len(recent)))]
-                cat = kinds[int(rng.integers(len(kinds)))]
-                rec = gen.to_dict(gen.copy(conv, cat))
+                for _try in range(20):  # never an exact repeat of an earlier copy (see above)
+                    src, conv, src_sets = recent[int(rng.integers(len(recent)))]
+                    cat = kinds[int(rng.integers(len(kinds)))]
+                    rec = gen.to_dict(gen.copy(conv, cat))
+                    key = orjson.dumps(rec)
+                    if key not in seen:
+                        break
+                seen.add(key)
                 planted.append(Planted(src, i, cat, true_jaccard(src_sets, shingles_of(rec))))
             else:
                 total = int(rng.normal(SPEED_WORDS - 8, 60))
@@ -518,7 +542,8 @@ def generate_speed(path: Path, meta: Path, n: int, seed: int) -> list[Planted]:
 
 
 def load_planted(meta: Path) -> list[Planted]:
-    return [Planted(int(s), int(c), str(k), float(j)) for s, c, k, j in json.loads(meta.read_text())]
+    rows = json.loads(meta.read_text())
+    return [Planted(int(s), int(c), str(k), float(j)) for s, c, k, j in rows]
 
 
 # --------------------------------------------------------------------------- part 2: children
@@ -574,6 +599,36 @@ with open(pairs_out, "w") as fh:
 """
 
 
+# Every timed command runs under this wrapper, which writes the process's own peak RSS
+# (VmHWM) to a file on the way out.  Why not ``os.wait4``/``getrusage``: on Linux a child's
+# ``ru_maxrss`` survives exec and starts at the RSS of the process it was forked from, so
+# once this script holds the quality data (hundreds of MB) every child would report at
+# least that.  VmHWM belongs to the exec'd program's own address space.
+MEASURE = r"""
+import runpy, sys
+out, kind, target = sys.argv[1], sys.argv[2], sys.argv[3]
+def peak_kb():
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return -1
+try:
+    if kind == "module":
+        sys.argv = [target, *sys.argv[4:]]
+        runpy.run_module(target, run_name="__main__", alter_sys=True)
+    else:
+        sys.argv = ["-c", *sys.argv[4:]]
+        exec(compile(target, "<bench>", "exec"), {"__name__": "__main__"})
+finally:
+    with open(out, "w") as fh:
+        fh.write(str(peak_kb()))
+"""
+
+
 @dataclass
 class Run:
     wall: float
@@ -596,29 +651,35 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def run_child(argv: list[str], cwd: Path) -> Run:
-    """One command in a fresh process: its wall time and its own peak RSS (``os.wait4``)."""
-    with tempfile.TemporaryFile() as err:
+def run_child(kind: str, target: str, args: Sequence[str], cwd: Path) -> Run:
+    """Run a module (``python -m target args``) or code (``python -c target args``) in a
+    fresh process, under ``MEASURE``: wall time and the program's own peak RSS."""
+    with tempfile.TemporaryFile() as err, tempfile.TemporaryDirectory() as tmp:
+        peak_file = Path(tmp) / "peak"
+        argv = [sys.executable, "-c", MEASURE, str(peak_file), kind, target, *args]
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, env=_child_env(), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.run(argv, cwd=cwd, env=_child_env(), stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=err)
+        wall = time.perf_counter() - start
         rss_mb: float | None = None
-        if hasattr(os, "wait4"):
-            _, status, usage = os.wait4(proc.pid, 0)
-            wall = time.perf_counter() - start
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            rss_mb = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
-        else:  # pragma: no cover - non-POSIX
-            proc.wait()
-            wall = time.perf_counter() - start
+        try:
+            kb = int(peak_file.read_text())
+            rss_mb = kb / 1024 if kb > 0 else None
+        except (OSError, ValueError):
+            pass
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
     return Run(wall, rss_mb, proc.returncode, stderr)
 
 
-def lint_argv(data: Path, select: str, output: str) -> list[str]:
-    return [sys.executable, "-m", "dataprep", "lint", str(data), "--select", select,
-            "--format", "json", "-o", output, "--no-progress"]
+def lint_args(data: Path, select: str, output: str) -> list[str]:
+    """``dataprep lint FILE --select SELECT --format json -o OUTPUT --no-progress``."""
+    return ["lint", str(data), "--select", select, "--format", "json", "-o", output,
+            "--no-progress"]
+
+
+def run_lint(data: Path, select: str, output: str, cwd: Path) -> Run:
+    return run_child("module", "dataprep", lint_args(data, select, output), cwd)
 
 
 @dataclass
@@ -642,11 +703,12 @@ class Variant:
         return (self.records - 1) / net if net > 0.05 else float("nan")
 
 
-def _baseline(mode: str, data: Path, one: Path, limit: int, out: Path) -> tuple[Run, Run, list[tuple[int, int]], str]:
+def _baseline(mode: str, data: Path, one: Path, limit: int,
+              out: Path) -> tuple[Run, Run, list[tuple[int, int]], str]:
     pairs_file = out / f"pairs-{mode}.json"
     one_file = out / f"pairs-{mode}-one.json"
-    start_up = run_child([sys.executable, "-c", BASELINE, mode, str(one), "1", str(one_file)], out)
-    run = run_child([sys.executable, "-c", BASELINE, mode, str(data), str(limit), str(pairs_file)], out)
+    start_up = run_child("code", BASELINE, [mode, str(one), "1", str(one_file)], out)
+    run = run_child("code", BASELINE, [mode, str(data), str(limit), str(pairs_file)], out)
     pairs: list[tuple[int, int]] = []
     note = ""
     if run.problem() is None:
@@ -662,7 +724,8 @@ def _dp302_pairs(report: Path) -> list[tuple[int, int]]:
             if f["code"] == "DP302" and f.get("related")]
 
 
-def recall_on(planted: Sequence[Planted], pairs: Iterable[tuple[int, int]], limit: int) -> tuple[int, int]:
+def recall_on(planted: Sequence[Planted], pairs: Iterable[tuple[int, int]],
+              limit: int) -> tuple[int, int]:
     """(found, total) planted pairs with J >= 0.85 among the first ``limit`` records."""
     clusters = Clusters(pairs)
     inside = [p for p in planted if p.jaccard >= STRONG and max(p.source, p.copy) < limit]
@@ -674,9 +737,8 @@ def profile_lint(data: Path, out: Path) -> None:
     import pstats
 
     prof = out / "dp302.prof"
-    argv = [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "dataprep", "lint", str(data),
-            "--select", "DP302", "--format", "json", "-o", os.devnull, "--no-progress"]
-    r = run_child(argv, out)
+    r = run_child("module", "cProfile",
+                  ["-o", str(prof), "-m", "dataprep", *lint_args(data, "DP302", os.devnull)], out)
     print(f"\n== cProfile of (c): {r.wall:.1f}s under the profiler ==")
     if not prof.exists():
         print(f"no profile written: {r.stderr.strip()[-300:]}")
@@ -697,7 +759,8 @@ def speed(out: Path, n: int, seed: int, plain_n: int, bulk_n: int, profile: bool
     else:
         t0 = time.perf_counter()
         planted = generate_speed(data, meta, n, seed)
-        print(f"generated {data.name}: {data.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - t0:.1f}s")
+        print(f"generated {data.name}: {data.stat().st_size / 1e6:.1f} MB "
+              f"in {time.perf_counter() - t0:.1f}s")
     with open(data, "rb") as fh:
         first = fh.readline()
         sample = [first] + [fh.readline() for _ in range(499)]
@@ -717,16 +780,16 @@ def speed(out: Path, n: int, seed: int, plain_n: int, bulk_n: int, profile: bool
     run, su, pairs, note = _baseline("bulk", data, one, bulk_n, out)
     variants.append(Variant("b", "(b) datasketch bulk xxh32", bulk_n, run, su, pairs, note))
     print(f"  ran (b): {run.wall:.1f}s", flush=True)
-    su = run_child(lint_argv(one, "DP302", os.devnull), out)
-    run = run_child(lint_argv(data, "DP302", os.devnull), out)
+    su = run_lint(one, "DP302", os.devnull, out)
+    run = run_lint(data, "DP302", os.devnull, out)
     print(f"  ran (c): {run.wall:.1f}s", flush=True)
     report = out / "dp302-report.json"
-    again = run_child(lint_argv(data, "DP302", str(report)), out)  # for recall; a second timing too
+    again = run_lint(data, "DP302", str(report), out)  # for recall; a second timing too
     pairs = _dp302_pairs(report) if again.problem((0, 1)) is None and report.exists() else []
     variants.append(Variant("c", "(c) dataprep DP302", n, run, su, pairs,
                             f"repeat {again.wall:.1f}s"))
-    su = run_child(lint_argv(one, "DP0,DP1", os.devnull), out)
-    run = run_child(lint_argv(data, "DP0,DP1", os.devnull), out)
+    su = run_lint(one, "DP0,DP1", os.devnull, out)
+    run = run_lint(data, "DP0,DP1", os.devnull, out)
     variants.append(Variant("c'", "(c') dataprep DP0,DP1", n, run, su, None))
     print(f"  ran (c'): {run.wall:.1f}s", flush=True)
 
@@ -760,7 +823,7 @@ def speed(out: Path, n: int, seed: int, plain_n: int, bulk_n: int, profile: bool
         gross = c.rate / by[base].rate
         line = (f"(c)/({base}) records/s: {ratio:.1f}x without start-up ({gross:.1f}x with), "
                 f"target >= {target:.0f}x")
-        print(f"{line:<75}{_verdict(ratio >= target)}")
+        print(f"{line:<80}{_verdict(ratio >= target)}")
         verdicts.append(f"{_verdict(ratio >= target)} speed: {line}")
     for base in ("a", "b"):
         limit = by[base].records
@@ -768,7 +831,7 @@ def speed(out: Path, n: int, seed: int, plain_n: int, bulk_n: int, profile: bool
         f_ours, _ = recall_on(planted, c.pairs or [], limit)
         line = (f"recall on the first {limit} records' planted pairs: ours {f_ours}/{total}, "
                 f"({base}) {f_base}/{total}")
-        print(f"{line:<75}{_verdict(f_ours >= f_base)}")
+        print(f"{line:<80}{_verdict(f_ours >= f_base)}")
         verdicts.append(f"{_verdict(f_ours >= f_base)} recall: {line}")
     if profile:
         profile_lint(data, out)
@@ -795,7 +858,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--profile", action="store_true", help="also cProfile the (c) run")
     args = ap.parse_args(argv)
-    if args.records < 100 or args.quality_records < 100 or args.plain_records < 10 or args.bulk_records < 10:
+    too_small = min(args.records, args.quality_records) < 100
+    if too_small or min(args.plain_records, args.bulk_records) < 10:
         ap.error("--records and --quality-records must be at least 100, the subsets at least 10")
     try:
         import datasketch  # noqa: F401

@@ -92,7 +92,7 @@ def build_result(out: RunOutput, cfg: config_mod.Config) -> Result:
         "eval_records": sum(f.records for f in out.files if f.split == "eval"),
         "effective_examples": effective,
         "exact_duplicates": exact.duplicates_train if exact is not None else None,
-        "near_duplicates": near.flagged_train if near is not None else None,
+        "near_duplicates": near.flagged_train if near is not None and "DP302" in out.enabled else None,
         "thresholds": {"minimum": minimum, "recommended": recommended},
     }
     if task_stage.has_labels():
@@ -106,6 +106,7 @@ def build_result(out: RunOutput, cfg: config_mod.Config) -> Result:
         recommended=recommended,
         has_train=bool(train),
         valid_by_path={f.path: f.valid for f in out.files},
+        dataset_codes=frozenset(c for c, r in RULES.items() if r.scope == "dataset"),
     )
     names = {code: r.name for code, r in RULES.items()}
     score = compute(inputs, out.findings, cfg.weights, cfg.verdict, names)

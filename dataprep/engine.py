@@ -109,7 +109,7 @@ def run(
     checks_needed = [c for c in check_classes if any(r.code in enabled for r in c.rules)]
     stage_names = set(ALWAYS)
     for c in checks_needed:
-        stage_names.update(c.stages)
+        stage_names.update(c.needed_stages(enabled))
     stages: dict[str, Stage] = {}
     ctx = RunContext(config, stages)
     ctx.specs = list(specs)

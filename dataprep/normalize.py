@@ -35,6 +35,10 @@ def normalize(text: str) -> str:
             s = s.replace(ch, " ")
     while "  " in s:
         s = s.replace("  ", " ")
+    for sep in ("\x1e", "\x1f"):
+        # a field's edge whitespace (" Paris" completions, "Hi\n") is not content
+        if sep in s:
+            s = s.replace(" " + sep, sep).replace(sep + " ", sep)
     return s.strip(" ")
 
 

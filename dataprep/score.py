@@ -48,6 +48,8 @@ class Inputs:
     labels_quality: float | None = None
     #: valid records per file, to cap file-level aggregated counts
     valid_by_path: Mapping[str, int] = field(default_factory=dict)
+    #: codes of dataset-scope rules: their errors do not make a record invalid
+    dataset_codes: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -83,8 +85,11 @@ def volume_value(effective: int, minimum: int, recommended: int) -> float:
     return 0.5 + 0.5 * (effective - minimum) / span if span > 0 else 1.0
 
 
-def _invalid_records(findings: Iterable[Finding]) -> set[tuple[str, int]]:
-    return {(f.path, f.record) for f in findings if f.severity == "error" and f.record is not None}
+def _invalid_records(findings: Iterable[Finding], dataset_codes: frozenset[str]) -> set[tuple[str, int]]:
+    """Records an error finding made invalid (dataset-level rules such as leakage report
+    on a record but are decided after validity, so they never invalidate it)."""
+    return {(f.path, f.record) for f in findings
+            if f.severity == "error" and f.record is not None and f.code not in dataset_codes}
 
 
 def _validity(inp: Inputs, findings: Sequence[Finding]) -> float:
@@ -97,7 +102,7 @@ def _validity(inp: Inputs, findings: Sequence[Finding]) -> float:
 def _consistency(inp: Inputs, findings: Sequence[Finding]) -> float | None:
     if inp.valid <= 0:
         return None
-    invalid = _invalid_records(findings)
+    invalid = _invalid_records(findings, inp.dataset_codes)
     warned: set[tuple[str, int]] = set()
     aggregated: dict[str, int] = defaultdict(int)
     for f in findings:
@@ -155,11 +160,8 @@ def _costs(inp: Inputs, findings: Sequence[Finding], weights: Mapping[str, float
     by_code: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         by_code[f.code].append(f)
-    invalid_by_code: dict[str, set[tuple[str, int]]] = {
-        c: {(f.path, f.record) for f in fs if f.severity == "error" and f.record is not None}
-        for c, fs in by_code.items()
-    }
-    all_invalid = _invalid_records(findings)
+    invalid_by_code = {c: _invalid_records(fs, inp.dataset_codes) for c, fs in by_code.items()}
+    all_invalid = _invalid_records(findings, inp.dataset_codes)
     out = []
     for code, fs in by_code.items():
         points = 0.0

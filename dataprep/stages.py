@@ -184,7 +184,10 @@ def effective_train(stages: dict[str, Any]) -> int | None:
     if exact is None:
         return None
     near = stages.get("near")
-    flagged = getattr(near, "flagged_train", 0) if near is not None else 0
+    flagged = 0
+    if near is not None and "DP302" in near.context.enabled:
+        # near duplicates leave the count only when the rule that names them is on
+        flagged = near.flagged_train
     return exact.effective_train - flagged
 
 

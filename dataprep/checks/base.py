@@ -180,6 +180,11 @@ class Check:
         cls.has_observe = cls.observe is not Check.observe
         cls.handles_failures = cls.failure is not Check.failure
 
+    @classmethod
+    def needed_stages(cls, enabled: frozenset[str]) -> tuple[str, ...]:
+        """Stages this check needs when ``enabled`` codes are on (default: ``stages``)."""
+        return cls.stages
+
     def __init__(self, options: Mapping[str, Mapping[str, Any]], context: Any) -> None:
         """``options`` maps rule code → resolved options; ``context`` is the RunContext."""
         self.options = options

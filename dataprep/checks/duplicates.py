@@ -97,48 +97,60 @@ class EvalLeakage(Rule):
     scope = "dataset"
 
 
-def _loc(path: str, line: int | None) -> str:
-    return f"{path}:{line}" if line is not None else path
+def _loc(path: str, line: int | None, record: int | None = None) -> str:
+    if line is not None:
+        return f"{path}:{line}"
+    return f"{path} record {record}" if record is not None else path
 
 
 class DuplicatesCheck(Check):
     rules = (ExactDuplicate, NearDuplicate, SamePromptDifferentResponse, EvalLeakage)
     stages = ("exact", "near")
 
+    @classmethod
+    def needed_stages(cls, enabled: frozenset[str]) -> tuple[str, ...]:
+        # MinHash costs far more than hashing: run it only for the rules that need it
+        return ("exact", "near") if {"DP302", "DP303", "DP304"} & enabled else ("exact",)
+
     def finish(self, emit: Emit) -> None:
         exact = self.context.stages["exact"]
-        near = self.context.stages["near"]
+        near = self.context.stages.get("near")
         for path, line, index, first in exact.repeats:
             emit("DP301", path, line, index,
-                 f"exact duplicate (after normalisation) of {_loc(first.path, first.line)}",
+                 f"exact duplicate (after normalisation) of {_loc(first.path, first.line, first.record)}",
                  related=(first,))
-        for rid, (partner, sim, size) in sorted(near.flagged.items()):
+        for rid, (partner, sim, size) in sorted(near.flagged.items() if near else ()):
             path, line, index = near.where(rid)
             ppath, pline, pindex = near.where(partner)
             emit("DP302", path, line, index,
-                 f"near duplicate of {_loc(ppath, pline)} (Jaccard {sim:.2f}; cluster of {size} records)",
+                 f"near duplicate of {_loc(ppath, pline, pindex)} (Jaccard {sim:.2f}; cluster of {size} records)",
                  related=(Related(ppath, pline, pindex),))
-        leaked: set[tuple[str, int]] = set()
+        # (eval path, index) -> (line, training record, message); exact beats near
+        leaks: dict[tuple[str, int | None], tuple[int | None, Related, str]] = {}
         for (path, line, index), train in exact.leaks():
-            leaked.add((path, index))
-            emit("DP304", path, line, index,
-                 f"evaluation record is an exact copy of training record {_loc(train.path, train.line)}",
-                 related=(train,))
-        for rid, (tr, sim) in sorted(near.leaks.items()):
+            leaks[(path, index)] = (line, train, "evaluation record is an exact copy of training "
+                                                 f"record {_loc(train.path, train.line, train.record)}")
+        for rid, (tr, sim) in sorted(near.leaks.items() if near else ()):
             path, line, index = near.where(rid)
-            if (path, index) in leaked:
-                continue
-            tpath, tline, tindex = near.where(tr)
-            emit("DP304", path, line, index,
-                 f"evaluation record is a near copy of training record {_loc(tpath, tline)} (Jaccard {sim:.2f})",
-                 related=(Related(tpath, tline, tindex),))
-        if self.context.stages["task"].task == "classification":
+            if (path, index) not in leaks:
+                train = Related(*near.where(tr))
+                leaks[(path, index)] = (line, train, "evaluation record is a near copy of training "
+                                                     f"record {_loc(train.path, train.line, train.record)} (Jaccard {sim:.2f})")
+        # a repeat inside the evaluation split leaks as much as its first copy (neither
+        # stage sees it as a leak: both key it to that first copy)
+        for path, line, index, first in exact.repeats:
+            got = leaks.get((first.path, first.record))
+            if got is not None:
+                leaks[(path, index)] = (line, got[1], got[2])
+        for (path, index), (line, train, message) in leaks.items():
+            emit("DP304", path, line, index, message, related=(train,))
+        if near is None or self.context.stages["task"].task == "classification":
             return  # label conflicts are the label-noise rules' (DP4xx)
         for members in near.prompt_groups:
             first, rest = members[0], members[1:]
             path, line, index = near.where(first)
             related = tuple(Related(*near.where(m)) for m in rest[:20])
-            more = f" (first 20 listed)" if len(rest) > 20 else ""
+            more = " (first 20 listed)" if len(rest) > 20 else ""
             emit("DP303", path, line, index,
                  f"{len(members)} records share this prompt (identical or near-identical) but give "
                  f"different responses{more}", related=related, count=len(members))

@@ -1,0 +1,499 @@
+"""Duplicates and leakage (DP301-DP304) through the real engine, plus the dedup pieces.
+
+The YAML cases (``fixtures/rules/DP30x.yaml``) pin each rule's findings one rule at a
+time; they cannot state ``related`` (it holds run-specific absolute paths), so the
+pointers from a copy to the record it copies are checked here, together with what only
+shows across runs or inputs: determinism, disk partitions against memory, re-reading
+through sources without byte offsets, and the summary and score.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from dataprep.api import lint
+from dataprep.dedup.lsh import BandStore
+from dataprep.dedup.minhash import candidate_probability, choose_bands, jaccard
+from dataprep.dedup.shingles import CHAR_KIND, WORD_KIND, kinds_for
+from dataprep.model import Finding
+from dataprep.resources import load_schema
+
+# 43 words; B changes one word of A (word 3-gram Jaccard 0.86), C changes another word of
+# B, so C is 0.75 from A and is verified against B only.
+A = ("to reset your password open the settings page choose account and then security "
+     "click the reset button and follow the link we send to your email address the link "
+     "stays valid for thirty minutes after that you need to request a new one")
+B = A.replace("thirty", "sixty")
+C = B.replace("choose account", "choose profile")
+UNRELATED = (
+    "our store opens at nine in the morning and closes at six in the evening on weekdays "
+    "while on saturdays we open at ten and close at four and on sundays and public holidays "
+    "the store stays closed all day long",
+    "please describe the steps you took before the application crashed which version you "
+    "were running and whether the problem happens every time so that our engineers can "
+    "reproduce it on their own machines and fix it quickly",
+)
+SHORT = "How do I reset my password?"
+SHORT_NEAR = "How do I reset my password??"
+DUP_CODES = ("DP301", "DP302", "DP303", "DP304")
+
+Loc = tuple[str, int | None, int | None]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def write_jsonl(path: Path, records: Iterable[Any]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def texts(*values: str) -> list[dict[str, str]]:
+    return [{"text": v} for v in values]
+
+
+def chat(user: str, answer: str) -> dict[str, Any]:
+    return {"messages": [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]}
+
+
+def run(paths: Sequence[Path], cwd: Path, **kwargs: Any) -> Any:
+    kwargs.setdefault("select", ["DP3"])
+    return lint([str(p) for p in paths], cwd=cwd, **kwargs)
+
+
+def loc(path: str, line: int | None, record: int | None) -> Loc:
+    return (Path(path).name, line, record)
+
+
+def view(findings: Iterable[Finding], code: str | None = None) -> list[tuple[Any, ...]]:
+    """(code, file name, line, record, [related (file name, line, record)]) per finding."""
+    return [
+        (f.code, *loc(f.path, f.line, f.record), [loc(r.path, r.line, r.record) for r in f.related])
+        for f in findings
+        if code is None or f.code == code
+    ]
+
+
+def codes(findings: Iterable[Finding]) -> list[str]:
+    return [f.code for f in findings]
+
+
+# --------------------------------------------------------------------- clusters and related
+
+
+def test_exact_repeats_point_at_the_first_copy(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "data.jsonl", texts("alpha beta", "gamma", "ALPHA  beta", "delta", "alpha beta"))
+    got = view(run([data], tmp_path).findings)
+    first = [("data.jsonl", 1, 0)]
+    assert got == [("DP301", "data.jsonl", 3, 2, first), ("DP301", "data.jsonl", 5, 4, first)]
+
+
+def test_near_cluster_members_point_at_their_earliest_verified_partner(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "data.jsonl", texts(A, UNRELATED[0], B, C, UNRELATED[1]))
+    res = run([data], tmp_path)
+    assert view(res.findings) == [
+        ("DP302", "data.jsonl", 3, 2, [("data.jsonl", 1, 0)]),
+        ("DP302", "data.jsonl", 4, 3, [("data.jsonl", 3, 2)]),  # C is 0.75 from A: not verified
+    ]
+    assert all("cluster of 3 records" in f.message for f in res.findings)
+
+
+def test_near_partner_is_the_earliest_of_several(tmp_path: Path) -> None:
+    """B and B' are both verified against A and against each other: both point at A."""
+    b2 = A.replace("minutes", "hours")
+    data = write_jsonl(tmp_path / "data.jsonl", texts(A, B, b2))
+    got = view(run([data], tmp_path).findings)
+    assert got == [
+        ("DP302", "data.jsonl", 2, 1, [("data.jsonl", 1, 0)]),
+        ("DP302", "data.jsonl", 3, 2, [("data.jsonl", 1, 0)]),
+    ]
+
+
+def test_exact_and_near_copies_of_one_record(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "data.jsonl", texts(A, A.upper(), B))
+    got = view(run([data], tmp_path).findings)
+    assert got == [
+        ("DP301", "data.jsonl", 2, 1, [("data.jsonl", 1, 0)]),
+        ("DP302", "data.jsonl", 3, 2, [("data.jsonl", 1, 0)]),
+    ]
+
+
+def _sentence(rng: random.Random, vocab: Sequence[str], n: int = 40) -> list[str]:
+    return [rng.choice(vocab) for _ in range(n)]
+
+
+def test_one_changed_word_is_found_and_unrelated_records_are_not(tmp_path: Path) -> None:
+    """30 pairs of 40-word records differing in one word (Jaccard about 0.85), shuffled
+    among 60 unrelated records over the same vocabulary: every pair, nothing else."""
+    rng = random.Random(3)
+    vocab = [f"w{i}" for i in range(400)]
+    originals = [_sentence(rng, vocab) for _ in range(30)]
+    records: list[tuple[str, int | None]] = []
+    for k, words in enumerate(originals):
+        changed = list(words)
+        pos = 5 + k % 30
+        changed[pos] = "changed"
+        records.append((" ".join(words), k))
+        records.append((" ".join(changed), k))
+    records += [(" ".join(_sentence(rng, vocab)), None) for _ in range(60)]
+    rng.shuffle(records)
+    data = write_jsonl(tmp_path / "data.jsonl", texts(*(t for t, _ in records)))
+    res = run([data], tmp_path, select=["DP302"])
+    first_of: dict[int, int] = {}
+    expected = []
+    for i, (_, pair) in enumerate(records):
+        if pair is None:
+            continue
+        if pair in first_of:
+            expected.append(("DP302", "data.jsonl", i + 1, i, [("data.jsonl", first_of[pair] + 1, first_of[pair])]))
+        else:
+            first_of[pair] = i
+    assert view(res.findings) == expected
+    sims = [float(re.search(r"Jaccard (\d\.\d+)", f.message).group(1)) for f in res.findings]  # type: ignore[union-attr]
+    assert all(0.8 <= s < 0.9 for s in sims)
+
+
+def test_short_texts_use_byte_shingles(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "data.jsonl", texts(SHORT, "How do I change my email address?", SHORT_NEAR, "Where is my parcel?"))
+    res = run([data], tmp_path)
+    assert view(res.findings) == [("DP302", "data.jsonl", 3, 2, [("data.jsonl", 1, 0)])]
+    assert "Jaccard 0.96" in res.findings[0].message
+
+
+def test_shingle_kinds_overlap_around_the_short_text_limit() -> None:
+    assert kinds_for(0) == (CHAR_KIND,)
+    assert kinds_for(10) == (CHAR_KIND,)
+    assert set(kinds_for(11)) == {CHAR_KIND, WORD_KIND}
+    assert set(kinds_for(20)) == {CHAR_KIND, WORD_KIND}
+    assert kinds_for(21) == (WORD_KIND,)
+
+
+EMPTYISH = [
+    {"text": ""},
+    {"text": "   "},
+    {"text": "!"},
+    {"text": None},
+    {"text": 12},
+    {"prompt": "", "completion": ""},
+    {"messages": []},
+    {"messages": [{"role": "user", "content": ""}, {"role": "assistant", "content": ""}]},
+    {"messages": [{"role": "user", "content": None}, {"role": "assistant", "content": [{"type": "text", "text": ""}]}]},
+    {"instruction": "", "input": "", "output": ""},
+    {"conversations": "not a list"},
+    {"chosen": [], "rejected": None, "prompt": 5},
+]
+
+
+def test_empty_and_odd_records_neither_crash_nor_cluster(tmp_path: Path) -> None:
+    records: list[Any] = [*EMPTYISH, {"text": SHORT}, {"text": A}]
+    lines = [json.dumps(r) for r in records] + ['{"text": "\\ud800 lone surrogate"}'] * 2
+    data = tmp_path / "data.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = run([data], tmp_path, select=["DP3", "DP9"])
+    assert "DP901" not in codes(res.findings)
+    # nothing is a near copy of a real text, and empty texts make no near cluster
+    assert not [f for f in res.findings if f.code in ("DP302", "DP304")]
+
+
+def test_empty_chat_prompts_are_not_one_prompt(tmp_path: Path) -> None:
+    """Role names alone are no prompt: empty user turns with different answers are not DP303."""
+    data = write_jsonl(tmp_path / "data.jsonl", [
+        chat("", "The capital of France is Paris."),
+        chat("  ", "Photosynthesis turns light into sugar."),
+        chat("", "Water boils at 100 degrees at sea level."),
+    ])
+    assert "DP303" not in codes(run([data], tmp_path).findings)
+
+
+@pytest.mark.parametrize("records", [[], [{"text": A}], [chat("hi", "hello")]], ids=["empty", "text", "chat"])
+def test_zero_and_one_record_files(tmp_path: Path, records: list[Any]) -> None:
+    data = write_jsonl(tmp_path / "data.jsonl", records)
+    res = run([data], tmp_path)
+    assert [f for f in res.findings if f.code in DUP_CODES] == []
+    summary = res.to_dict()["summary"]
+    assert summary["effective_examples"] == len(records)
+    assert summary["exact_duplicates"] == 0
+
+
+# --------------------------------------------------------------------------- leakage
+
+
+def test_leakage_between_train_and_test_files(tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "d" / "train.jsonl", texts(UNRELATED[0], A, SHORT))
+    write_jsonl(tmp_path / "d" / "test.jsonl", texts(UNRELATED[1], A.upper(), SHORT_NEAR, "nothing like the rest"))
+    res = run([tmp_path / "d"], tmp_path)
+    leaks = view(res.findings, "DP304")
+    assert leaks == [
+        ("DP304", "test.jsonl", 2, 1, [("train.jsonl", 2, 1)]),
+        ("DP304", "test.jsonl", 3, 2, [("train.jsonl", 3, 2)]),
+    ]
+    by_line = {f.line: f for f in res.findings if f.code == "DP304"}
+    assert "exact copy" in by_line[2].message and by_line[2].severity == "error"
+    assert "near copy" in by_line[3].message and "Jaccard" in by_line[3].message
+    assert not [f for f in res.findings if f.code in ("DP301", "DP302")]
+
+
+def test_leakage_through_eval_paths(tmp_path: Path) -> None:
+    train = write_jsonl(tmp_path / "part_a.jsonl", texts(A, UNRELATED[0]))
+    other = write_jsonl(tmp_path / "part_b.jsonl", texts(UNRELATED[1], B, UNRELATED[0].upper()))
+    res = run([train], tmp_path, eval_paths=[str(other)])
+    assert view(res.findings, "DP304") == [
+        ("DP304", "part_b.jsonl", 2, 1, [("part_a.jsonl", 1, 0)]),
+        ("DP304", "part_b.jsonl", 3, 2, [("part_a.jsonl", 2, 1)]),
+    ]
+    assert [f["split"] for f in res.to_dict()["files"]] == ["eval", "train"]
+
+
+def test_copies_between_training_files_are_duplicates_not_leakage(tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "d" / "part1.jsonl", texts(A, SHORT))
+    write_jsonl(tmp_path / "d" / "part2.jsonl", texts(B, SHORT.lower()))
+    res = run([tmp_path / "d"], tmp_path)
+    assert view(res.findings) == [
+        ("DP302", "part2.jsonl", 1, 0, [("part1.jsonl", 1, 0)]),
+        ("DP301", "part2.jsonl", 2, 1, [("part1.jsonl", 2, 1)]),
+    ]
+
+
+def test_every_leaked_evaluation_copy_is_reported(tmp_path: Path) -> None:
+    """An evaluation record repeated inside its split still leaks, copy after copy."""
+    write_jsonl(tmp_path / "d" / "train.jsonl", texts(A, SHORT))
+    write_jsonl(tmp_path / "d" / "test.jsonl", texts(A, A.upper(), B, B))
+    res = run([tmp_path / "d"], tmp_path, select=["DP304"])
+    assert [(f.line, [loc(r.path, r.line, r.record) for r in f.related]) for f in res.findings] == [
+        (1, [("train.jsonl", 1, 0)]),
+        (2, [("train.jsonl", 1, 0)]),
+        (3, [("train.jsonl", 1, 0)]),
+        (4, [("train.jsonl", 1, 0)]),
+    ]
+
+
+# --------------------------------------------------------------------- same prompt (DP303)
+
+
+def test_same_chat_prompt_with_different_answers(tmp_path: Path) -> None:
+    system = {"role": "system", "content": "You are a geography tutor."}
+    q = "What is the capital of France?"
+    data = write_jsonl(tmp_path / "data.jsonl", [
+        {"messages": [system, {"role": "user", "content": q}, {"role": "assistant", "content": "Paris."}]},
+        {"messages": [system, {"role": "user", "content": "Name a river in Spain."},
+                      {"role": "assistant", "content": "The Ebro."}]},
+        # same words, but the last assistant turn answers another question
+        {"messages": [system, {"role": "user", "content": q}, {"role": "assistant", "content": "Paris."},
+                      {"role": "user", "content": "And Spain?"}, {"role": "assistant", "content": "Madrid."}]},
+        {"messages": [system, {"role": "user", "content": q.lower()}, {"role": "assistant", "content": "Lyon, since 1990."}]},
+        {"messages": [system, {"role": "user", "content": q + " "}, {"role": "assistant", "content": "Marseille."}]},
+    ])
+    res = run([data], tmp_path)
+    found = [f for f in res.findings if f.code == "DP303"]
+    assert view(found) == [("DP303", "data.jsonl", 1, 0, [("data.jsonl", 4, 3), ("data.jsonl", 5, 4)])]
+    assert found[0].count == 3
+    assert res.task == "generative"
+
+
+def test_same_completion_prompt_with_different_answers(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "data.jsonl", [
+        {"prompt": "Capital of France?", "completion": "Paris"},
+        {"prompt": "Capital of Spain?", "completion": "Madrid"},
+        {"prompt": "capital of  France?", "completion": "Lyon, I think"},
+        {"prompt": "Capital of Spain?", "completion": "madrid"},  # same answer: DP301
+    ])
+    res = run([data], tmp_path, task="generative")
+    assert view(res.findings) == [
+        ("DP303", "data.jsonl", 1, 0, [("data.jsonl", 3, 2)]),
+        ("DP301", "data.jsonl", 4, 3, [("data.jsonl", 2, 1)]),
+    ]
+
+
+def test_no_same_prompt_finding_for_classification(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "data.jsonl", [
+        {"text": "The delivery was late but the food was great", "label": "positive"},
+        {"text": "the delivery was late but the food was great", "label": "negative"},
+        {"text": "Terrible service and cold soup", "label": "negative"},
+        {"text": "Lovely staff", "label": "positive"},
+    ])
+    res = run([data], tmp_path)
+    assert res.task == "classification"
+    assert "DP303" not in codes(res.findings)
+
+
+# ----------------------------------------------------------------------- summary and score
+
+
+def test_effective_examples_subtract_exact_and_near_duplicates(tmp_path: Path) -> None:
+    train = texts(A, UNRELATED[0], A.upper(), B, C, SHORT, SHORT_NEAR, UNRELATED[1], SHORT)
+    write_jsonl(tmp_path / "d" / "train.jsonl", train)
+    write_jsonl(tmp_path / "d" / "valid.jsonl", texts("held out text one", "held out text one", A))
+    res = run([tmp_path / "d"], tmp_path)
+    summary = res.to_dict()["summary"]
+    assert summary["train_records"] == 9 and summary["eval_records"] == 3
+    assert summary["exact_duplicates"] == 2  # A.upper(), the second SHORT; eval copies not counted
+    assert summary["near_duplicates"] == 3  # B, C, SHORT_NEAR
+    assert summary["effective_examples"] == 9 - 2 - 3
+    dims = res.to_dict()["score"]["dimensions"]
+    assert dims["uniqueness"] == pytest.approx(4 / 9, abs=1e-4)
+
+
+def test_without_the_duplicate_rules_only_exact_copies_are_subtracted(tmp_path: Path) -> None:
+    """The volume rules need the cheap exact stage only; MinHash does not run for them."""
+    data = write_jsonl(tmp_path / "data.jsonl", texts(A, A.upper(), B, UNRELATED[0]))
+    report = run([data], tmp_path, select=["DP201"]).to_dict()
+    assert report["summary"]["exact_duplicates"] == 1
+    assert report["summary"]["near_duplicates"] is None
+    assert report["summary"]["effective_examples"] == 3
+    assert report["score"]["dimensions"]["uniqueness"] == pytest.approx(3 / 4, abs=1e-4)
+
+
+def test_duplicates_lower_the_uniqueness_dimension_and_the_score(tmp_path: Path) -> None:
+    clean = write_jsonl(tmp_path / "clean" / "data.jsonl", texts(A, UNRELATED[0], UNRELATED[1], SHORT))
+    dup = write_jsonl(tmp_path / "dup" / "data.jsonl", texts(A, UNRELATED[0], B, A, SHORT))
+    c = run([clean], tmp_path).to_dict()["score"]
+    d = run([dup], tmp_path).to_dict()["score"]
+    assert c["dimensions"]["uniqueness"] == 1.0
+    assert d["dimensions"]["uniqueness"] == pytest.approx(3 / 5, abs=1e-4)
+    assert d["overall"] < c["overall"]
+    charged = {e["code"] for e in d["costs"]}
+    assert {"DP301", "DP302"} <= charged
+
+
+def test_default_preset_runs_the_duplicate_rules(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "data.jsonl", texts(A, A, B))
+    res = lint([str(data)], cwd=tmp_path)
+    assert {"DP301", "DP302"} <= set(codes(res.findings))
+
+
+def test_report_with_duplicate_findings_matches_the_schema(tmp_path: Path) -> None:
+    from jsonschema import Draft202012Validator
+
+    write_jsonl(tmp_path / "d" / "train.jsonl", [*texts(A, A, B), {"prompt": "Q?", "completion": "x"},
+                                                 {"prompt": "Q?", "completion": "y"}])
+    write_jsonl(tmp_path / "d" / "test.jsonl", texts(A))
+    report = lint([str(tmp_path / "d")], cwd=tmp_path).to_dict()
+    errors = [e.message for e in Draft202012Validator(load_schema("report")).iter_errors(report)]
+    assert errors == []
+    assert {"DP301", "DP302", "DP303", "DP304"} <= set(report["summary"]["by_code"])
+
+
+# ------------------------------------------------------- determinism, spilling, re-reading
+
+
+def _mixed_records() -> list[dict[str, Any]]:
+    return [
+        {"text": UNRELATED[0]}, {"text": A}, {"text": SHORT}, {"text": B}, {"text": C},
+        {"text": UNRELATED[1]}, {"text": SHORT_NEAR}, {"text": A.upper()}, {"text": ""},
+        {"prompt": "Capital of France?", "completion": "Paris"},
+        {"prompt": "capital of france?", "completion": "Lyon"},
+    ]
+
+
+def _comparable(findings: Iterable[Finding]) -> list[tuple[Any, ...]]:
+    """Findings without paths and lines (which differ between source kinds)."""
+    return [(f.code, f.record, [r.record for r in f.related], f.count,
+             re.sub(r" of \S+( record \d+)?", "", f.message)) for f in findings]
+
+
+def test_two_runs_give_identical_reports(tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "d" / "train.jsonl", _mixed_records())
+    write_jsonl(tmp_path / "d" / "test.jsonl", texts(B, SHORT))
+    first = lint([str(tmp_path / "d")], cwd=tmp_path).to_dict()
+    second = lint([str(tmp_path / "d")], cwd=tmp_path).to_dict()
+    assert first == second
+    assert first["summary"]["by_code"].get("DP302")
+
+
+def test_disk_partitions_give_the_same_findings_as_memory(tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "d" / "train.jsonl", _mixed_records())
+    write_jsonl(tmp_path / "d" / "test.jsonl", texts(B, SHORT))
+    memory = run([tmp_path / "d"], tmp_path)
+    disk = run([tmp_path / "d"], tmp_path, options={"DP302": {"spill_after": 0}})
+    assert [f.to_dict() for f in disk.findings] == [f.to_dict() for f in memory.findings]
+    assert disk.to_dict()["summary"] == memory.to_dict()["summary"]
+    assert {"DP301", "DP302", "DP303", "DP304"} <= set(codes(memory.findings))
+
+
+def _write_as(kind: str, path: Path, records: list[dict[str, Any]]) -> Path:
+    if kind == "jsonl.gz":
+        target = path.with_suffix(".jsonl.gz")
+        with gzip.open(target, "wt", encoding="utf-8") as fh:
+            fh.write("".join(json.dumps(r) + "\n" for r in records))
+    elif kind == "json":
+        target = path.with_suffix(".json")
+        target.write_text(json.dumps(records, indent=2), encoding="utf-8")
+    elif kind == "parquet":
+        pa = pytest.importorskip("pyarrow")
+        pq = pytest.importorskip("pyarrow.parquet")
+        target = path.with_suffix(".parquet")
+        # one schema for all rows: absent fields are null, which the reader drops
+        pq.write_table(pa.Table.from_pylist(records), target)
+    else:
+        target = write_jsonl(path.with_suffix(".jsonl"), records)
+    return target
+
+
+@pytest.mark.parametrize("kind", ["jsonl.gz", "json", "parquet"])
+def test_sources_without_offsets_give_the_same_findings(tmp_path: Path, kind: str) -> None:
+    records = [r for r in _mixed_records() if "text" in r]  # one schema, for Parquet
+    plain = run([_write_as("jsonl", tmp_path / "plain" / "data", records)], tmp_path)
+    (tmp_path / "other").mkdir()
+    other = run([_write_as(kind, tmp_path / "other" / "data", records)], tmp_path)
+    assert _comparable(other.findings) == _comparable(plain.findings)
+    assert {"DP301", "DP302"} <= set(codes(plain.findings))
+
+
+def test_bom_crlf_and_blank_lines_reread_the_right_records(tmp_path: Path) -> None:
+    """Verification seeks to byte offsets: a BOM, CRLF ends and blank lines must not shift them."""
+    data = tmp_path / "data.jsonl"
+    data.write_bytes(b"\xef\xbb\xbf" + json.dumps({"text": A}).encode() + b"\r\n\r\n"
+                     + json.dumps({"text": UNRELATED[0]}).encode() + b"\r\n\r\n"
+                     + json.dumps({"text": B}).encode() + b"\r\n")
+    res = run([data], tmp_path)
+    assert view(res.findings) == [("DP302", "data.jsonl", 5, 2, [("data.jsonl", 1, 0)])]
+    assert "Jaccard 0.86" in res.findings[0].message
+
+
+# ------------------------------------------------------------------------ the pieces
+
+
+def test_jaccard_of_sorted_unique_sets() -> None:
+    a = np.array([1, 2, 3, 4], dtype=np.uint64)
+    b = np.array([3, 4, 5], dtype=np.uint64)
+    assert jaccard(a, b) == pytest.approx(2 / 5)
+    assert jaccard(a, a) == 1.0
+    assert jaccard(a, np.empty(0, dtype=np.uint64)) == 0.0
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.7, 0.8, 0.9])
+@pytest.mark.parametrize("num_perm", [32, 128, 256])
+def test_bands_reach_the_recall_target_at_the_threshold(threshold: float, num_perm: int) -> None:
+    bands, rows = choose_bands(threshold, num_perm)
+    assert bands * rows <= num_perm
+    assert candidate_probability(threshold, bands, rows) >= 0.95
+
+
+def test_band_store_spilled_to_disk_gives_the_same_candidates() -> None:
+    """More records than one in-memory chunk, with planted equal keys in some bands."""
+    rng = np.random.default_rng(5)
+    n, bands = 9000, 6
+    keys = rng.integers(0, 2**63, size=(n, bands), dtype=np.int64).astype(np.uint64)
+    for i in range(0, n - 1, 97):  # pairs sharing one band
+        keys[i + 1, i % bands] = keys[i, i % bands]
+    keys[100:110, 2] = keys[100, 2]  # a group of ten
+    stores = {spill: BandStore(bands, spill) for spill in (0, 10**9)}
+    for store in stores.values():
+        for i in range(n):
+            store.add(i, keys[i])
+    disk, memory = stores[0].candidate_pairs(), stores[10**9].candidate_pairs()
+    assert np.array_equal(disk, memory)
+    pairs = {tuple(p) for p in memory.tolist()}
+    assert (0, 1) in pairs and (97, 98) in pairs and (8827, 8828) in pairs
+    assert {(100, j) for j in range(101, 110)} <= pairs
+    assert all(a < b for a, b in pairs)
