@@ -172,6 +172,95 @@ def explain(code: str) -> None:
     click.echo("\n".join(lines))
 
 
+def _cost_options(fn: Any) -> Any:
+    """One ``--kebab-case`` flag per cost input of ``dataprep roi`` (defaults in the help)."""
+    from dataprep.roi import COST_INPUTS
+
+    for key, (default, desc) in reversed(list(COST_INPUTS.items())):
+        shown = f" [default: {default:g}]" if default is not None else ""
+        fn = click.option(f"--{key.replace('_', '-')}", key, type=float, default=None,
+                          help=desc + shown)(fn)
+    return fn
+
+
+def _project_gate_table(config_path: str | None) -> dict[str, Any]:
+    from dataprep.api import load_config
+
+    return load_config(config_path=config_path).gate
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--answers", "answers_path", default=None, help="Answers file whose [costs] table to use.")
+@click.option("--config", "config_path", default=None, help="Config file (default: nearest project config).")
+@_cost_options
+def roi(fmt: str, answers_path: str | None, config_path: str | None, **flags: float | None) -> None:
+    """The cost math: fine-tuned vs base model, per successful task, first-year ROI."""
+    import json
+
+    from dataprep import roi as roi_mod
+    from dataprep.gate import load_answers
+
+    answers, _src = load_answers(answers_path, None if answers_path else _project_gate_table(config_path))
+    given = dict(answers.get("costs", {}))
+    given.update(roi_mod.validate_costs({k: v for k, v in flags.items() if v is not None}, "--"))
+    result = roi_mod.compute(given)
+    click.echo(json.dumps(result, indent=2) if fmt == "json" else roi_mod.render_text(result), nl=fmt == "json")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--eval", "eval_paths", multiple=True, help="Evaluation split file(s).")
+@click.option("--answers", "answers_path", default=None, help="Answers file (default: [tool.dataprep.gate]).")
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "markdown")), default="text", show_default=True)
+@click.option("-o", "--output", default=None, help="Write the decision to FILE instead of stdout.")
+@click.option("--task", type=click.Choice(TASK_CHOICES), default=None)
+@click.option("--config", "config_path", default=None)
+@click.option("--init", "init_path", is_flag=False, flag_value="dataprep-gate.toml", default=None,
+              help="Write a commented answers template (default dataprep-gate.toml) and exit.")
+@click.option("--today", default=None, help="Date to judge requirement stability against (YYYY-MM-DD).")
+@click.option("--no-progress", is_flag=True, default=False)
+def gate(paths: tuple[str, ...], eval_paths: tuple[str, ...], answers_path: str | None, fmt: str,
+         output: str | None, task: str | None, config_path: str | None, init_path: str | None,
+         today: str | None, no_progress: bool) -> None:
+    """Go / not-yet for fine-tuning: five questions, with the data answered by the lint."""
+    import datetime as dt
+    import json
+
+    from dataprep import gate as gate_mod
+    from dataprep.api import lint as run_lint
+    from dataprep.api import load_config
+    from dataprep.progress import make_progress
+    from dataprep.resources import rules_dir
+
+    if init_path is not None:
+        target = init_path
+        if os.path.exists(target):
+            raise DataprepError(f"{target} exists; not overwriting it")
+        template = (rules_dir() / "gate" / "answers.toml").read_text(encoding="utf-8")
+        _write(template, target)
+        click.echo(f"wrote {target}: fill it in, then run dataprep gate DATA --answers {target}")
+        return
+    if not paths:
+        raise click.UsageError("give the training data: dataprep gate PATH...")
+    try:
+        day = dt.date.fromisoformat(today) if today else dt.date.today()
+    except ValueError:
+        raise click.UsageError(f"--today must be YYYY-MM-DD, not {today!r}") from None
+    cfg = load_config(config_path=config_path, task=task, eval_paths=eval_paths)
+    answers, _src = gate_mod.load_answers(answers_path, cfg.gate)
+    result = run_lint(list(paths), config=cfg, progress=make_progress(sys.stderr, not no_progress))
+    decision = gate_mod.decide(answers, result.to_dict(), day)
+    if fmt == "json":
+        text = json.dumps(decision, indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "markdown":
+        text = gate_mod.render_markdown(decision)
+    else:
+        text = gate_mod.render_text(decision)
+    _write(text, output)
+    sys.exit(EXIT_OK if decision["decision"] == "go" else EXIT_FAIL)
+
+
 def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     try:
         sys.stderr.write(f"dataprep: error: {message}\n")

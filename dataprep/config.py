@@ -48,6 +48,8 @@ class Config:
     verdict: dict[str, float] = field(default_factory=dict)
     source: str = "defaults"
     warnings: list[str] = field(default_factory=list)
+    #: ``[tool.dataprep.gate]``: answers for ``dataprep gate`` (validated there)
+    gate: dict[str, Any] = field(default_factory=dict)
 
     def enabled_codes(self, all_codes: Iterable[str], path: str | None = None) -> frozenset[str]:
         """Codes on for ``path`` (or globally): the most specific select/ignore prefix wins."""
@@ -208,6 +210,7 @@ def resolve(
     if cli.get("fail_under") is None:
         cfg.fail_under = merged.get("fail-under")
     cfg.strict = bool(cli.get("strict") or merged.get("strict", False))
+    cfg.gate = dict(merged.get("gate", {}))
     cfg.weights = dict(merged.get("score", {}).get("weights", {}))
     cfg.verdict = dict(merged.get("score", {}).get("verdict", {}))
 
