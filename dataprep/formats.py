@@ -104,7 +104,7 @@ def _msgs_text(msgs: Any, role_key: str = "role", content_key: str = "content") 
     out = []
     for m in msgs:
         if type(m) is dict:
-            out.append(f"{m.get(role_key)}\x1f{_content_str(m.get(content_key))}")
+            out.append(f"{m.get(role_key)}\x1f{_content_str(m.get(content_key)).strip()}")
     return "\x1e".join(out)
 
 
@@ -113,21 +113,26 @@ def _s(v: Any) -> str:
 
 
 def content_text(fmt: str, d: Mapping[str, Any]) -> str:
-    """All the learnable text of a record, with role markers: what exact dedup compares."""
+    """All the learnable text of a record, with role markers: what exact dedup compares.
+
+    Each field is stripped here, so whitespace at a field's edge (`` Paris`` completions,
+    ``"Hi\\n"``) never makes two records differ; normalisation then only collapses runs.
+    """
     if fmt == "chat":
         got = chat_messages(d)
         return _msgs_text(got[0]) if got else ""
     if fmt == "sharegpt":
         return _msgs_text(d.get("conversations"), "from", "value")
     if fmt == "completion":
-        return f"{_s(d.get('prompt'))}\x1e{_s(d.get('completion'))}"
+        return f"{_s(d.get('prompt')).strip()}\x1e{_s(d.get('completion')).strip()}"
     if fmt == "alpaca":
-        return f"{_s(d.get('instruction'))}\x1e{_s(d.get('input'))}\x1e{_s(d.get('output'))}"
+        return (f"{_s(d.get('instruction')).strip()}\x1e{_s(d.get('input')).strip()}"
+                f"\x1e{_s(d.get('output')).strip()}")
     if fmt == "preference":
         prompt = d.get("prompt", d.get("input"))
-        return "\x1e".join(_msgs_text(x) for x in (prompt, d.get("chosen"), d.get("rejected")))
+        return "\x1e".join(_msgs_text(x).strip() for x in (prompt, d.get("chosen"), d.get("rejected")))
     if fmt == "classification":
-        return f"{_s(d.get('text'))}\x1e{_s(d.get('label'))}"
+        return f"{_s(d.get('text')).strip()}\x1e{_s(d.get('label')).strip()}"
     if fmt == "text":
         return _s(d.get("text"))
     return ""

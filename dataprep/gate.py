@@ -96,7 +96,7 @@ def validate_answers(raw: Mapping[str, Any], where: str = "") -> dict[str, Any]:
         kind = ANSWER_KEYS.get(key)
         if kind is None:
             hint = difflib.get_close_matches(key, list(ANSWER_KEYS), 1)
-            raise ConfigError(f"unknown answer key {where}{key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+            raise ConfigError(f"unknown answer key {where + key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
         if kind == "table":
             if not isinstance(value, Mapping):
                 raise ConfigError(f"{where}{key} must be a table of cost inputs")
@@ -118,7 +118,11 @@ def load_answers(path: str | None, project_table: Mapping[str, Any] | None) -> t
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"invalid TOML in answers file {path}: {exc}") from None
         if "tool" in data and isinstance(data["tool"], Mapping) and "dataprep" in data["tool"]:
-            data = dict(data["tool"]["dataprep"].get("gate", {}))
+            tool = data["tool"]["dataprep"]
+            gate_table = tool.get("gate", {}) if isinstance(tool, Mapping) else None
+            if not isinstance(gate_table, Mapping):
+                raise ConfigError(f"tool.dataprep.gate in {path} must be a table of answers")
+            return validate_answers(gate_table, "tool.dataprep.gate."), str(path)
         return validate_answers(data, ""), str(path)
     if project_table:
         return validate_answers(project_table, "tool.dataprep.gate."), "[tool.dataprep.gate]"
@@ -189,7 +193,12 @@ def q_data(lint: Mapping[str, Any]) -> Question:
         warnings.append(f"{leaks} evaluation record(s) are copies of training records (DP304): metrics will be inflated")
     else:
         warnings.append("no evaluation split: hold out data (or pass --eval) to measure the fine-tune")
-    ok = eff is not None and minimum is not None and eff >= minimum and verdict != "not-ready"
+    if eff is None or minimum is None:
+        q = Question("data", title, "unknown", ev,
+                     "Run dataprep lint on the training data: its example count or the task's minimum is missing.")
+        q.warnings = warnings
+        return q
+    ok = eff >= minimum and verdict != "not-ready"
     if ok:
         q = Question("data", title, "pass", ev, "None: the data is ready enough; fix the remaining findings as you go.")
     else:
@@ -226,13 +235,13 @@ def q_stability(a: Mapping[str, Any], today: dt.date) -> Question:
     return Question("stability", title, "pass" if stable else "fail", ev, "None." if stable else advice)
 
 
-def q_costs(costs: Mapping[str, float]) -> tuple[Question, dict[str, Any] | None]:
+def q_costs(costs: Mapping[str, float]) -> tuple[Question, dict[str, Any]]:
     title = "Ongoing costs justified?"
+    r = roi_mod.compute(costs)  # always an object, so "roi" in the JSON never needs a null check
     if not roi_mod.has_cost_inputs(costs):
         return Question("costs", title, "unknown", {},
                         "Fill in [costs] (monthly_api_spend, or monthly_queries, tokens_per_query and "
-                        "base_price_per_1k_tokens) and see dataprep roi."), None
-    r = roi_mod.compute(costs)
+                        "base_price_per_1k_tokens) and see dataprep roi."), r
     spend = r["monthly"]["base"]
     worst = r["first_year_roi"]["high"]
     ev = {"monthly_api_spend": spend, "spend_band": r["spend_band"],
@@ -315,7 +324,7 @@ def render_markdown(g: Mapping[str, Any]) -> str:
         lines.append(f"| {_MARK[q['status']]} | {_md_escape(q['title'])} | {_md_escape(ev)}{_md_escape(warn)} "
                      f"| {_md_escape(q['next_step'])} |")
     r = g.get("roi")
-    if r:
+    if r and r["monthly"]["base"] is not None:
         m = r["monthly"]
         lines += ["", "<details><summary>Cost math</summary>", "",
                   f"- monthly base spend: ${m['base']:,.2f} (band: {r['spend_band']})",

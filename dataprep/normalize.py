@@ -3,8 +3,9 @@
 Normalised form = Unicode NFKC, case-folded, runs of whitespace collapsed to one space,
 trimmed.  Whitespace here is space, tab, newline, CR, VT, FF and the Unicode line
 separators; the ASCII control characters U+001C-U+001F are *not* whitespace, because
-``formats.content_text`` uses them to mark roles and fields, and a duplicate must have
-the same text in the same roles.
+``formats.content_text`` uses them to mark roles and fields (and strips each field, so
+edge whitespace never sits next to a separator), and a duplicate must have the same text
+in the same roles.
 
 Speed matters: this runs on every valid record when the volume rules are on.  The ASCII
 fast path skips NFKC and uses ``str.lower`` (identical to NFKC + casefold on ASCII), and
@@ -35,10 +36,6 @@ def normalize(text: str) -> str:
             s = s.replace(ch, " ")
     while "  " in s:
         s = s.replace("  ", " ")
-    for sep in ("\x1e", "\x1f"):
-        # a field's edge whitespace (" Paris" completions, "Hi\n") is not content
-        if sep in s:
-            s = s.replace(" " + sep, sep).replace(sep + " ", sep)
     return s.strip(" ")
 
 

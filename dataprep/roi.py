@@ -52,7 +52,8 @@ def validate_costs(values: Mapping[str, Any], where: str) -> dict[str, float]:
     """Check cost inputs (known keys, numbers, not negative, rates within 0-1)."""
     out: dict[str, float] = {}
     for key, value in values.items():
-        name = f"{where}{key}"
+        # command-line flags are named as typed (``--monthly-api-spend``), file keys as written
+        name = f"--{key.replace('_', '-')}" if where == "--" else f"{where}{key}"
         if key not in COST_INPUTS:
             import difflib
 
@@ -67,9 +68,15 @@ def validate_costs(values: Mapping[str, Any], where: str) -> dict[str, float]:
         if key.startswith("token_multiplier") and value <= 0:
             raise ConfigError(f"{name} must be above 0")
         out[key] = float(value)
-    if out.get("token_multiplier_low", 4.0) > out.get("token_multiplier_high", 6.0):
-        raise ConfigError(f"{where}token_multiplier_low is above token_multiplier_high")
     return out
+
+
+def check_multipliers(inputs: Mapping[str, float | None]) -> None:
+    """The band must be ordered; checked on the merged inputs (file + flags + defaults), so
+    a flag can move one end of a band the answers file set."""
+    low, high = inputs.get("token_multiplier_low"), inputs.get("token_multiplier_high")
+    if low is not None and high is not None and low > high:
+        raise ConfigError(f"token_multiplier_low ({low:g}) is above token_multiplier_high ({high:g})")
 
 
 def resolve_inputs(given: Mapping[str, float]) -> dict[str, float | None]:
@@ -95,6 +102,7 @@ def band(spend: float | None) -> str | None:
 def compute(given: Mapping[str, float]) -> dict[str, Any]:
     """The ``roi`` object of the JSON contract."""
     i = resolve_inputs(given)
+    check_multipliers(i)
     q, price = i["monthly_queries"], i["base_price_per_1k_tokens"]
     tpq, tpq_ft = i["tokens_per_query"], i["tokens_per_query_finetuned"]
     if q is not None and tpq is not None and price is not None:
@@ -150,17 +158,18 @@ def compute(given: Mapping[str, float]) -> dict[str, Any]:
                        "savings_low": _r(None if base is None or lows_highs["low"] is None else 12 * (base - lows_highs["low"])),
                        "savings_high": _r(None if base is None or lows_highs["high"] is None else 12 * (base - lows_highs["high"]))},
         "cost_per_success": {
-            "base": _r4(per_success(base, i["success_rate"])),
-            "finetuned_low": _r4(per_success(None if lows_highs["low"] is None else lows_highs["low"] + hidden, i["success_rate_finetuned"])),
-            "finetuned_high": _r4(per_success(None if lows_highs["high"] is None else lows_highs["high"] + hidden, i["success_rate_finetuned"])),
+            "base": _r6(per_success(base, i["success_rate"])),
+            "finetuned_low": _r6(per_success(None if lows_highs["low"] is None else lows_highs["low"] + hidden, i["success_rate_finetuned"])),
+            "finetuned_high": _r6(per_success(None if lows_highs["high"] is None else lows_highs["high"] + hidden, i["success_rate_finetuned"])),
         },
         "first_year_roi": {k: (None if v is None else round(v, 4)) for k, v in roi.items()},
         "break_even_month": breakeven,
     }
 
 
-def _r4(x: float | None) -> float | None:
-    return None if x is None else round(x, 4)
+def _r6(x: float | None) -> float | None:
+    # per-task costs are often fractions of a cent: six places keep them comparable
+    return None if x is None else round(x, 6)
 
 
 def has_cost_inputs(given: Mapping[str, float]) -> bool:

@@ -157,6 +157,7 @@ class StructureCheck(Check):
     def _reset(self) -> None:
         #: closed runs: formats, and parallel arrays of first index, first line (-1: none), length
         self._run_fmts: list[str] = []
+        self._valid_fmts: Counter[str] = Counter()
         self._run_idx = array("q")
         self._run_line = array("q")
         self._run_len = array("q")
@@ -193,6 +194,12 @@ class StructureCheck(Check):
         d = rec.data
         if not d.keys() <= self._known:
             self._keys(rec, d, self._known)
+
+    def observe(self, rec: Record, valid: bool) -> None:
+        # the majority of a mixed file is decided by valid records only, so adding a
+        # broken record can never move the majority (and the warnings) elsewhere
+        if valid:
+            self._valid_fmts[rec.format] += 1
 
     def failure(self, item: ParseFailure, emit: Emit) -> None:
         """A failure sits between records: the open run ends before it."""
@@ -319,7 +326,8 @@ class StructureCheck(Check):
                 counts[fmt] += n
         if len(counts) < 2:
             return
-        majority = max(counts, key=lambda f: (counts[f], -_ORDER.get(f, 99)))
+        basis = self._valid_fmts if self._valid_fmts else counts
+        majority = max(counts, key=lambda f: (basis.get(f, 0), counts[f], -_ORDER.get(f, 99)))
         total = sum(counts.values())
         for fmt in sorted(counts, key=lambda f: _ORDER.get(f, 99)):
             if fmt == majority:

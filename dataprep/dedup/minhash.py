@@ -14,12 +14,15 @@ at Jaccard 0.8 and 0.999 at 0.85 (datasketch's 9 x 13 gives 0.83 at 0.8).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from dataprep.dedup.shingles import mix
 
+#: distinct shingles from which one-permutation hashing is used (see ``Hasher.schemes``)
+OPH_FROM = 256
 _U32 = np.uint32
 _U64 = np.uint64
 
@@ -57,6 +60,10 @@ class Hasher:
         object.__setattr__(self, "rows", rows)
         weights = mix(np.arange(1, rows + 1, dtype=_U64) * _U64(0x9E3779B97F4A7C15))
         object.__setattr__(self, "_row_weights", weights)
+        # OPH bin boundaries: bin b holds hashes whose top bits equal b (num_perm a power
+        # of two is not required: boundaries split the 64-bit range evenly)
+        edges = [(2**64 * b) // self.num_perm for b in range(self.num_perm)] + [2**64 - 1]
+        object.__setattr__(self, "_bounds", np.array(edges, dtype=_U64))
 
     def signature(self, shingles: np.ndarray) -> np.ndarray:
         """``num_perm`` uint32 minima; an empty shingle set gets an all-max signature."""
@@ -66,6 +73,48 @@ class Hasher:
         m = np.multiply.outer(x, self._a)  # type: ignore[attr-defined]
         m += self._b  # type: ignore[attr-defined]
         return m.min(axis=0)
+
+    def schemes(self, n: int) -> tuple[str, ...]:
+        """Signature schemes for a record of ``n`` distinct shingles.
+
+        Classic k-permutation MinHash costs O(n x num_perm); one-permutation hashing
+        (OPH) costs O(n) but needs n well above num_perm to fill its bins.  Records
+        below ``OPH_FROM`` use k-permutation, above it OPH, and records in
+        [t x OPH_FROM, OPH_FROM / t] get both.  A pair at Jaccard >= t has a size ratio
+        >= t, so both of its records always share a scheme.
+        """
+        t = self.threshold
+        lo, hi = math.ceil(t * OPH_FROM), math.floor(OPH_FROM / t)
+        if n < lo:
+            return ("kperm",)
+        if n > hi:
+            return ("oph",)
+        return ("kperm", "oph")
+
+    def oph_signature(self, shingles: np.ndarray) -> np.ndarray:
+        """One-permutation MinHash over sorted unique 64-bit shingle hashes.
+
+        The top bits of a (well-mixed) hash pick one of ``num_perm`` bins; a bin's value
+        is its smallest hash, found with one ``searchsorted`` since the input is sorted.
+        An empty bin borrows from the next non-empty bin (rotation densification, with
+        the distance mixed in), which keeps P(equal) = Jaccard.
+        """
+        k = self.num_perm
+        idx = np.searchsorted(shingles, self._bounds)  # type: ignore[attr-defined]
+        filled = idx[:-1] < idx[1:]
+        sig = np.zeros(k, dtype=_U64)
+        sig[filled] = shingles[idx[:-1][filled]]
+        if not filled.all():
+            if not filled.any():
+                return sig
+            pos = np.flatnonzero(filled)
+            # for every bin, the next filled bin at or after it (circularly)
+            nxt = np.searchsorted(pos, np.arange(k))
+            nxt = np.where(nxt == len(pos), pos[0], pos[nxt % len(pos)])
+            dist = (nxt - np.arange(k)) % k
+            empty = ~filled
+            sig[empty] = mix(sig[nxt[empty]] + dist[empty].astype(_U64) * _U64(0x9E3779B97F4A7C15))
+        return sig
 
     def band_keys(self, sig: np.ndarray) -> np.ndarray:
         """One 64-bit key per band (equal bands give equal keys)."""

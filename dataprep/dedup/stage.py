@@ -71,7 +71,7 @@ class NearDuplicates:
         spill = int(opts.get("spill_after", 2_000_000))
         enabled = getattr(context, "enabled", frozenset())
         self.want_prompt = bool({"DP303", "DP304"} & set(enabled)) or not enabled
-        self.stores: dict[tuple[str, str], BandStore] = {}
+        self.stores: dict[tuple[str, str, str], BandStore] = {}
         self._spill = spill
         self.file = array("i")
         self.index = array("q")
@@ -87,8 +87,8 @@ class NearDuplicates:
         self.result = NearResult()
         self.candidates = 0
 
-    def _store(self, view: str, kind: str) -> BandStore:
-        key = (view, kind)
+    def _store(self, view: str, kind: str, scheme: str) -> BandStore:
+        key = (view, kind, scheme)
         st = self.stores.get(key)
         if st is None:
             st = self.stores[key] = BandStore(self.hasher.bands, self._spill)  # type: ignore[attr-defined]
@@ -96,11 +96,13 @@ class NearDuplicates:
 
     def _index(self, rid: int, view: str, text: str, norm_words: tuple[str, np.ndarray] | None = None) -> None:
         norm, words = norm_words if norm_words is not None else _prepare(text)
+        h = self.hasher
         for kind in kinds_for(len(words)):
             sh = shingle(norm, kind, words)
             if len(sh):
-                keys = self.hasher.band_keys(self.hasher.signature(sh))
-                self._store(view, kind).add(rid, keys)
+                for scheme in h.schemes(len(sh)):
+                    sig = h.signature(sh) if scheme == "kperm" else h.oph_signature(sh)
+                    self._store(view, kind, scheme).add(rid, h.band_keys(sig))
 
     def observe(self, rec: Record, valid: bool, split: str) -> None:
         if not valid:
@@ -175,7 +177,7 @@ class NearDuplicates:
 
     def finish(self) -> None:
         best: dict[str, dict[tuple[int, int], float]] = {"full": {}, "prompt": {}}
-        for (view, kind), store in sorted(self.stores.items()):
+        for (view, kind, _scheme), store in sorted(self.stores.items()):
             pairs = store.candidate_pairs()
             self.candidates += len(pairs)
             for e in self._verify(view, kind, pairs):

@@ -34,7 +34,7 @@ def _turns(msgs: Any, role_key: str, content_key: str, assistant: tuple[str, ...
         # role names alone are no prompt: empty user turns must not form one group
         return "", _content_str(msgs[last].get(content_key))
     prompt = "\x1e".join(
-        f"{m.get(role_key)}\x1f{_content_str(m.get(content_key))}"
+        f"{m.get(role_key)}\x1f{_content_str(m.get(content_key)).strip()}"
         for m in msgs[:last] if type(m) is dict
     )
     return prompt, _content_str(msgs[last].get(content_key))
