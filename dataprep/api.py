@@ -110,4 +110,6 @@ def build_result(out: RunOutput, cfg: config_mod.Config) -> Result:
     )
     names = {code: r.name for code, r in RULES.items()}
     score = compute(inputs, out.findings, cfg.weights, cfg.verdict, names)
-    return Result(out.findings, files, task_stage.task, task_stage.task_source, summary, score)
+    docs = {code: {"name": r.name, "severity": r.severity, "summary": r.summary, "why": r.why}
+            for code, r in RULES.items()}
+    return Result(out.findings, files, task_stage.task, task_stage.task_source, summary, score, docs)

@@ -100,6 +100,9 @@ class Finding:
     related: tuple[Related, ...] = field(default=())
     #: how many records a file- or dataset-level finding stands for (1 for record findings)
     count: int = 1
+    #: content hash of the record it points at (see ``dataprep.fingerprint``); only
+    #: computed when an output needs it (baselines, SARIF, GitLab)
+    fingerprint: str | None = None
 
     def sort_key(self) -> tuple[Any, ...]:
         return (
@@ -123,4 +126,5 @@ class Finding:
             "message": self.message,
             "related": [r.to_dict() for r in self.related],
             "count": self.count,
+            **({"fingerprint": self.fingerprint} if self.fingerprint is not None else {}),
         }

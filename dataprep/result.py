@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dataprep import __version__
@@ -21,6 +21,10 @@ class Result:
     task_source: str
     summary: dict[str, Any]
     score: Score
+    #: documentation of the rules that reported findings (for SARIF, JUnit, docs links)
+    rules: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: set when a baseline filtered the findings: {"file", "suppressed", "stale": [...]}
+    baseline: dict[str, Any] | None = None
 
     @property
     def verdict(self) -> str:
@@ -57,4 +61,6 @@ class Result:
             "score": self.score.to_dict(),
             "verdict": self.score.verdict,
             "verdict_reasons": self.score.reasons,
+            "rules": {c: self.rules[c] for c in sorted({f.code for f in self.findings}) if c in self.rules},
+            **({"baseline": self.baseline} if self.baseline is not None else {}),
         }

@@ -190,6 +190,10 @@ def render_text(roi: Mapping[str, Any]) -> str:
     def money(x: Any) -> str:
         return "n/a" if x is None else f"${x:,.2f}"
 
+    def per_task(x: Any) -> str:
+        # per-task costs are usually fractions of a cent: cents would show $0.00
+        return "n/a" if x is None else f"${x:,.2f}" if x >= 1 else f"${x:.4g}"
+
     def pct(x: Any) -> str:
         return "n/a" if x is None else f"{x:+.1%}"
 
@@ -200,7 +204,8 @@ def render_text(roi: Mapping[str, Any]) -> str:
         f"Monthly fine-tuned inference: {money(m['finetuned_low'])} (x{roi['inputs']['token_multiplier_low']:g}) "
         f"to {money(m['finetuned_high'])} (x{roi['inputs']['token_multiplier_high']:g})",
         f"Monthly hidden costs: {money(m['hidden'])} (maintenance + drift monitoring + retraining / 3)",
-        f"Cost per successful task: base {money(cps['base'])}, fine-tuned {money(cps['finetuned_low'])} to {money(cps['finetuned_high'])}",
+        f"Cost per successful task: base {per_task(cps['base'])}, fine-tuned {per_task(cps['finetuned_low'])} "
+        f"to {per_task(cps['finetuned_high'])}",
         f"First-year cost (training + 12 x hidden): {money(roi['first_year']['cost'])}",
         f"First-year ROI: {pct(fyr['low'])} (best case) to {pct(fyr['high'])} (worst case)",
         f"Break-even month: {be['low'] or 'never'} (best case), {be['high'] or 'never'} (worst case)",

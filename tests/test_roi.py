@@ -361,6 +361,16 @@ def test_roi_text_shows_every_input_and_marks_defaults(tmp_path: Path) -> None:
     assert "Break-even month" in proc.stdout and "First-year ROI" in proc.stdout
 
 
+def test_roi_text_shows_per_task_costs_below_a_cent(tmp_path: Path) -> None:
+    args = [f"--{k.replace('_', '-')}={v}" for k, v in HIGH_VOLUME.items()]
+    proc = dp("roi", *args, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    # 200,000 / (50,000,000 x 0.8) = $0.005 per successful task, not "$0.01" or "$0.00"
+    assert "base $0.005," in proc.stdout
+    # worst case: 20,000 x 12 = 240,000 saved - 188,000 first-year cost = +27.7%
+    assert "+27.7% (worst case)" in proc.stdout and "3 (worst case)" in proc.stdout
+
+
 BAD_FLAGS = [
     (["--success-rate", "1.5"], "--success-rate"),
     (["--training-cost", "-1"], "--training-cost"),
