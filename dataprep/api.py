@@ -64,13 +64,52 @@ def lint(
     *,
     config: config_mod.Config | None = None,
     progress: Any = None,
+    cache_root: Path | None = None,
+    fingerprints: bool = False,
+    baseline: str | None = None,
     **kwargs: Any,
 ) -> Result:
-    """Lint ``paths`` (files, directories, globs, HF folders) and return the result."""
+    """Lint ``paths`` (files, directories, globs, HF folders) and return the result.
+
+    ``cache_root``: reuse (and store) results for unchanged inputs in
+    ``cache_root/.dataprep_cache``.  ``fingerprints``: give every record finding the
+    content fingerprint of its record (baselines, SARIF and GitLab need them; they cost
+    a re-read of files with findings).  ``baseline``: keep only findings not in that
+    baseline file (the score still describes all of the data).
+    """
     cfg = config if config is not None else load_config(**kwargs)
     specs = discover(paths, cfg.eval)
-    out = run(specs, CHECKS, RULES, cfg, progress)
-    return build_result(out, cfg)
+    fingerprints = fingerprints or baseline is not None
+    result: Result | None = None
+    k = None
+    if cache_root is not None:
+        from dataprep import cache
+
+        k = cache.key(specs, cfg, f"fingerprints={fingerprints}")
+        hit = cache.load(cache_root, k) if k else None
+        if hit is not None:
+            try:
+                result = Result.from_dict(hit)
+            except (KeyError, TypeError, ValueError):
+                result = None  # an entry from another version of the format: recompute
+    if result is None:
+        out = run(specs, CHECKS, RULES, cfg, progress)
+        result = build_result(out, cfg)
+        if fingerprints:
+            from dataprep.fingerprint import add_fingerprints
+
+            result.findings = add_fingerprints(result.findings, specs)
+        if cache_root is not None and k:
+            from dataprep import cache
+
+            cache.store(cache_root, k, result.to_dict())
+    if baseline is not None:
+        from dataprep import baseline as baseline_mod
+
+        new, suppressed, stale = baseline_mod.apply(result.findings, baseline_mod.load(baseline))
+        result.findings = new
+        result.baseline = {"file": baseline, "suppressed": suppressed, "stale": stale}
+    return result
 
 
 def build_result(out: RunOutput, cfg: config_mod.Config) -> Result:

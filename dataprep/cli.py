@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -23,6 +24,8 @@ _NO_ARGS_IS_HELP: type[BaseException] = getattr(
     click.exceptions, "NoArgsIsHelpError", getattr(click.exceptions, "NoArgsIsHelp", type("_Never", (Exception,), {}))
 )
 TASK_CHOICES = ("auto", "classification", "generative")
+#: output formats that identify records by content (computed after the run)
+FINGERPRINT_FORMATS = frozenset({"sarif", "gitlab"})
 FORMAT_HINTS = ("chat", "completion", "alpaca", "sharegpt", "preference", "classification", "text")
 
 
@@ -83,14 +86,20 @@ def cli() -> None:
 @click.option("--format-hint", type=click.Choice(FORMAT_HINTS), default=None,
               help="Treat every record as this format instead of detecting it.")
 @click.option("--eval", "eval_paths", multiple=True, help="Evaluation split file(s), reported beside training data.")
+@click.option("--baseline", "baseline_path", default=None,
+              help="Report only findings not recorded in this baseline (see dataprep baseline write).")
+@click.option("--no-cache", is_flag=True, default=False, help="Do not reuse or store results in .dataprep_cache/.")
 @click.option("--no-progress", is_flag=True, default=False, help="No progress bar on stderr.")
 @click.option("-v", "--verbose", is_flag=True, default=False, help="More detail in the text report.")
 def lint(paths: tuple[str, ...], fmt: str, output: str | None, task: str | None,
          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
          fail_under: float | None, strict: bool, exit_zero: bool, config_path: str | None,
-         format_hint: str | None, eval_paths: tuple[str, ...], no_progress: bool,
-         verbose: bool) -> None:
-    """Lint datasets at PATHS (files, directories, globs, HF save_to_disk folders)."""
+         format_hint: str | None, eval_paths: tuple[str, ...], baseline_path: str | None,
+         no_cache: bool, no_progress: bool, verbose: bool) -> None:
+    """Lint datasets at PATHS (files, directories, globs, HF save_to_disk folders).
+
+    Without PATHS, the `paths` of the project config are linted.
+    """
     from dataprep.api import lint as run_lint
     from dataprep.api import load_config
     from dataprep.progress import make_progress
@@ -108,12 +117,68 @@ def lint(paths: tuple[str, ...], fmt: str, output: str | None, task: str | None,
     )
     for warning in cfg.warnings:
         click.echo(f"dataprep: warning: {warning}", err=True)
+    targets = list(paths) or cfg.paths
+    if not targets:
+        raise click.UsageError("give PATH... or set paths = [...] in [tool.dataprep]")
     progress = make_progress(sys.stderr, not no_progress)
-    result = run_lint(list(paths), config=cfg, progress=progress)
-    text = render(resolved_fmt, result.to_dict(), color=_use_color(output), verbose=verbose)
+    result = run_lint(targets, config=cfg, progress=progress,
+                      cache_root=None if no_cache else Path.cwd(),
+                      fingerprints=resolved_fmt in FINGERPRINT_FORMATS, baseline=baseline_path)
+    report = result.to_dict()
+    text = render(resolved_fmt, report, color=_use_color(output), verbose=verbose)
     _write(text, output)
+    _step_summary(report)
     code, _why = result.exit_code(cfg.strict, cfg.fail_under)
     sys.exit(EXIT_OK if exit_zero else code)
+
+
+def _step_summary(report: dict[str, Any]) -> None:
+    """On GitHub Actions, append the Markdown summary to the job's step summary."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if os.environ.get("GITHUB_ACTIONS") != "true" or not target:
+        return
+    from dataprep.report import FORMATS, render
+
+    if "markdown" not in FORMATS:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(render("markdown", report))
+    except OSError as exc:
+        click.echo(f"dataprep: warning: cannot write the step summary: {exc.strerror or exc}", err=True)
+
+
+@cli.group()
+def baseline() -> None:
+    """Accept the findings of legacy data, so only new ones fail."""
+
+
+@baseline.command("write")
+@click.argument("baseline_file")
+@click.argument("paths", nargs=-1)
+@click.option("--config", "config_path", default=None)
+@click.option("--select", multiple=True)
+@click.option("--ignore", multiple=True)
+@click.option("--eval", "eval_paths", multiple=True)
+@click.option("--no-progress", is_flag=True, default=False)
+def baseline_write(baseline_file: str, paths: tuple[str, ...], config_path: str | None,
+                   select: tuple[str, ...], ignore: tuple[str, ...], eval_paths: tuple[str, ...],
+                   no_progress: bool) -> None:
+    """Record the current findings of PATHS in BASELINE_FILE."""
+    from dataprep import baseline as baseline_mod
+    from dataprep.api import lint as run_lint
+    from dataprep.api import load_config
+    from dataprep.progress import make_progress
+
+    cfg = load_config(config_path=config_path, select=_split_codes(select), ignore=_split_codes(ignore),
+                      eval_paths=eval_paths)
+    targets = list(paths) or cfg.paths
+    if not targets:
+        raise click.UsageError("give PATH... or set paths = [...] in [tool.dataprep]")
+    result = run_lint(targets, config=cfg, progress=make_progress(sys.stderr, not no_progress),
+                      fingerprints=True)
+    n = baseline_mod.write(baseline_file, result.findings)
+    click.echo(f"wrote {baseline_file}: {n} finding(s) accepted")
 
 
 @cli.command()

@@ -42,6 +42,8 @@ class Config:
     format_hint: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
     eval: list[str] = field(default_factory=list)
+    #: dataset paths linted when none are given (``dataprep lint`` alone, the dataset hook)
+    paths: list[str] = field(default_factory=list)
     fail_under: float | None = None
     strict: bool = False
     weights: dict[str, float] = field(default_factory=dict)
@@ -206,6 +208,10 @@ def resolve(
     cfg.format_hint = cli.get("format_hint") or merged.get("format-hint")
     cfg.fields = dict(merged.get("fields", {}))
     cfg.eval = list(cli.get("eval") or merged.get("eval", []))
+    # configured paths are relative to the config file, wherever dataprep runs from
+    base = path.parent if path else Path.cwd()
+    cfg.paths = [p if os.path.isabs(p) else os.path.relpath(os.path.join(base, p))
+                 for p in merged.get("paths", [])]
     cfg.fail_under = cli.get("fail_under", merged.get("fail-under"))
     if cli.get("fail_under") is None:
         cfg.fail_under = merged.get("fail-under")

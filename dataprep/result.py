@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dataprep import __version__
-from dataprep.model import SEVERITIES, Finding
+from dataprep.model import SEVERITIES, Finding, Related
 from dataprep.score import Score
 
 SCHEMA_VERSION = 1
@@ -43,6 +43,23 @@ class Result:
         if fail_under is not None and self.score.overall < fail_under:
             return 1, f"score {self.score.overall:g} is below --fail-under {fail_under:g}"
         return 0, "passed"
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Result:
+        """Rebuild a result from ``to_dict()`` output (the cache stores that)."""
+        findings = [
+            Finding(f["code"], f["name"], f["severity"], f["path"], f["line"], f["record"],
+                    f["message"], f.get("pointer"),
+                    tuple(Related(r["path"], r["line"], r["record"]) for r in f.get("related", [])),
+                    f.get("count", 1), f.get("fingerprint"))
+            for f in d["findings"]
+        ]
+        sc = d["score"]
+        score = Score(sc["overall"], sc["dimensions"], sc.get("weights", {}), sc.get("costs", []),
+                      sc.get("not_measured", []), d["verdict"], d.get("verdict_reasons", []))
+        summary = {k: v for k, v in d["summary"].items() if k not in ("by_code", "by_severity")}
+        return cls(findings, d["files"], d["task"], d.get("task_source", "inferred"), summary, score,
+                   dict(d.get("rules", {})), d.get("baseline"))
 
     def to_dict(self) -> dict[str, Any]:
         by_code = Counter(f.code for f in self.findings)
