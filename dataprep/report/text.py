@@ -267,6 +267,17 @@ def summary_lines(
         pairs = sorted(by_code.items(), key=lambda kv: (-(as_int(kv[1]) or 0), str(kv[0])))
         lines.append(f"  by rule: {_counts(pairs, None if verbose else MAX_CODES)}")
 
+    base = result.get("baseline")
+    if isinstance(base, Mapping):
+        suppressed = as_int(base.get("suppressed")) or 0
+        stale = [e for e in as_list(base.get("stale")) if isinstance(e, Mapping)]
+        lines.append(f"Baseline {clean(base.get('file'))}: {plural(suppressed, 'known finding')} not shown")
+        if stale:
+            shown = ", ".join(f"{clean(e.get('code'))} in {clean(e.get('path'))}" for e in stale[:MAX_CODES])
+            more = f" and {len(stale) - MAX_CODES} more" if len(stale) > MAX_CODES else ""
+            lines.append(f"  {plural(len(stale), 'baseline entry', 'baseline entries')} no longer "
+                         f"match (fixed? rewrite the baseline): {shown}{more}")
+
     labels = summary.get("labels")
     if isinstance(labels, Mapping) and labels:
         pairs = sorted(labels.items(), key=lambda kv: (-(as_int(kv[1]) or 0), str(kv[0])))
