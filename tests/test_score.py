@@ -84,7 +84,7 @@ _bad_line = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(lines=st.lists(st.one_of(_good_line, _good_line, _warn_line, _bad_line), min_size=0, max_size=25),
        bad=_bad_line, where=st.integers(min_value=0, max_value=30))
 def test_adding_an_error_record_never_raises_the_score(lines: list[str], bad: str, where: int) -> None:

@@ -327,7 +327,7 @@ class StructureCheck(Check):
         if len(counts) < 2:
             return
         basis = self._valid_fmts if self._valid_fmts else counts
-        majority = max(counts, key=lambda f: (basis.get(f, 0), counts[f], -_ORDER.get(f, 99)))
+        majority = max(counts, key=lambda f: (basis.get(f, 0), -_ORDER.get(f, 99)))
         total = sum(counts.values())
         for fmt in sorted(counts, key=lambda f: _ORDER.get(f, 99)):
             if fmt == majority:
