@@ -206,7 +206,7 @@ def verdict(inp: Inputs, score: float, policy: Mapping[str, float]) -> tuple[str
     not_ready_below = float(policy.get("not_ready_below", 50.0))
     ready_max_invalid = float(policy.get("ready_max_invalid_share", 0.01))
     max_invalid = float(policy.get("max_invalid_share", 0.05))
-    invalid_share = 1.0 - (inp.valid / inp.records) if inp.records else 1.0
+    invalid_share = (inp.records - inp.valid) / inp.records if inp.records else 1.0
     count = inp.effective if inp.effective is not None else inp.valid_train
     blockers: list[str] = []
     if inp.records == 0:

@@ -24,6 +24,10 @@ _RENDERERS: dict[str, str] = {
     "json": "dataprep.report.json_:render_json",
     "jsonl": "dataprep.report.json_:render_jsonl",
     "github": "dataprep.report.github:render",
+    "sarif": "dataprep.report.sarif:render",
+    "junit": "dataprep.report.junit:render",
+    "gitlab": "dataprep.report.gitlab:render",
+    "markdown": "dataprep.report.markdown:render",
 }
 
 #: every name ``--format`` accepts; ``auto`` is resolved by :func:`resolve_format`

@@ -101,9 +101,9 @@ def _case(
         ET.SubElement(case, "system-out").text = body
         return False
     first = xml_text(_cap(describe(found[0]), 200))
+    count = plural(len(found), "finding")
     failure = ET.SubElement(
-        case, "failure", type=worst,
-        message=f"{plural(len(found), 'finding')}: {first}" if first else plural(len(found), "finding"),
+        case, "failure", type=worst, message=f"{count}: {first}" if first else count
     )
     failure.text = body
     return True
@@ -124,10 +124,8 @@ def build(result: Mapping[str, Any], verbose: bool = False) -> ET.Element:
     for path in paths:
         suite = ET.SubElement(root, "testsuite", name=xml_text(path))
         by_code = groups.get(path, {})
-        tests = failures = 0
-        for code in sorted(by_code):
-            tests += 1
-            failures += _case(suite, path, code, by_code[code], limit)
+        failures = sum(_case(suite, path, code, by_code[code], limit) for code in sorted(by_code))
+        tests = len(by_code)
         if not by_code:
             ET.SubElement(suite, "testcase", name=CLEAN_CASE, classname=xml_text(path), time="0")
             tests = 1

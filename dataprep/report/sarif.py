@@ -185,11 +185,13 @@ def _rules(
         sev = severity_of(f)
         if code not in worst or RANK[sev] < RANK[worst[code]]:
             worst[code] = sev
-    out, index = [], {}
+    out: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
     for code in sorted(set(docs) | set(worst)):
         doc = docs.get(code, {})
-        sev = doc.get("severity")
-        level = LEVEL.get(sev if isinstance(sev, str) else "", LEVEL[worst.get(code, "warning")])
+        configured = doc.get("severity")
+        fallback = LEVEL[worst.get(code, "warning")]
+        level = LEVEL.get(configured, fallback) if isinstance(configured, str) else fallback
         name = _text(doc.get("name"), names.get(code, ""))
         index[code] = len(out)
         out.append(_rule_descriptor(code, doc, name, level))
@@ -227,7 +229,7 @@ def _location(finding: Mapping[str, Any], anchor: str | None) -> tuple[dict[str,
 
 
 def _related(finding: Mapping[str, Any]) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     items = [r for r in as_list(finding.get("related")) if isinstance(r, Mapping)]
     for r in items:
         if is_dataset_level(r):
@@ -304,13 +306,13 @@ def _select(
     if n <= MAX_RESULTS:
         return list(range(n)), {}
     order = sorted(range(n), key=lambda i: (RANK[severity_of(findings[i])], i))
-    by_file = [
+    by_file: list[tuple[str, ...]] = [
         (code_of(f), DATASET_PATH if is_dataset_level(f) else str(f.get("path"))) for f in findings
     ]
-    group: list[tuple[str, ...]] = by_file
+    group = by_file
     k = _keep_count(order, by_file)
     if k is None:
-        group = [(code,) for code, _ in by_file]
+        group = [key[:1] for key in by_file]
         k = _keep_count(order, group) or 0
     rest: dict[tuple[str, ...], list[int]] = {}
     for i in sorted(order[k:]):
