@@ -89,13 +89,17 @@ def cli() -> None:
 @click.option("--baseline", "baseline_path", default=None,
               help="Report only findings not recorded in this baseline (see dataprep baseline write).")
 @click.option("--no-cache", is_flag=True, default=False, help="Do not reuse or store results in .dataprep_cache/.")
+@click.option("--files-only", is_flag=True, default=False,
+              help="Lint exactly the given files: ignore the configured paths and eval files (pre-commit).")
+@click.option("--no-summary", is_flag=True, default=False,
+              help="Do not append a summary to $GITHUB_STEP_SUMMARY on GitHub Actions.")
 @click.option("--no-progress", is_flag=True, default=False, help="No progress bar on stderr.")
 @click.option("-v", "--verbose", is_flag=True, default=False, help="More detail in the text report.")
 def lint(paths: tuple[str, ...], fmt: str, output: str | None, task: str | None,
          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
          fail_under: float | None, strict: bool, exit_zero: bool, config_path: str | None,
          format_hint: str | None, eval_paths: tuple[str, ...], baseline_path: str | None,
-         no_cache: bool, no_progress: bool, verbose: bool) -> None:
+         no_cache: bool, files_only: bool, no_summary: bool, no_progress: bool, verbose: bool) -> None:
     """Lint datasets at PATHS (files, directories, globs, HF save_to_disk folders).
 
     Without PATHS, the `paths` of the project config are linted.
@@ -117,7 +121,9 @@ def lint(paths: tuple[str, ...], fmt: str, output: str | None, task: str | None,
     )
     for warning in cfg.warnings:
         click.echo(f"dataprep: warning: {warning}", err=True)
-    targets = list(paths) or cfg.paths
+    if files_only:
+        cfg.eval = list(eval_paths)
+    targets = list(paths) or ([] if files_only else cfg.paths)
     if not targets:
         raise click.UsageError("give PATH... or set paths = [...] in [tool.dataprep]")
     progress = make_progress(sys.stderr, not no_progress)
@@ -127,8 +133,12 @@ def lint(paths: tuple[str, ...], fmt: str, output: str | None, task: str | None,
     report = result.to_dict()
     text = render(resolved_fmt, report, color=_use_color(output), verbose=verbose)
     _write(text, output)
-    _step_summary(report)
-    code, _why = result.exit_code(cfg.strict, cfg.fail_under)
+    if not no_summary:
+        _step_summary(report)
+    code, why = result.exit_code(cfg.strict, cfg.fail_under)
+    if code and not exit_zero:
+        # one line on stderr says why the run failed, whatever the report format
+        click.echo(f"dataprep: failed: {why}", err=True)
     sys.exit(EXIT_OK if exit_zero else code)
 
 

@@ -20,6 +20,8 @@ from dataprep.normalize import normalize
 
 #: distinct outputs beyond which a dataset is not treated as classification
 MAX_CLASSES = 1000
+#: fewer valid records than this never make a chat/completion set "classification"
+MIN_INFER_RECORDS = 10
 #: an output longer than this (characters) is not a label
 MAX_LABEL_CHARS = 64
 
@@ -160,7 +162,8 @@ class TaskProfile(Stage):
             self.task = "classification"
         elif majority == "text" or majority == "preference":
             self.task = "generative"
-        elif self.outputs_short and 2 <= len(self.labels) <= max(2, min(50, self.seen // 4)):
+        elif (self.outputs_short and self.seen >= MIN_INFER_RECORDS
+              and 2 <= len(self.labels) <= min(50, self.seen // 4)):
             self.task = "classification"
         else:
             self.task = "generative"

@@ -275,8 +275,9 @@ def summary_lines(
         if stale:
             shown = ", ".join(f"{clean(e.get('code'))} in {clean(e.get('path'))}" for e in stale[:MAX_CODES])
             more = f" and {len(stale) - MAX_CODES} more" if len(stale) > MAX_CODES else ""
+            verb = "matches" if len(stale) == 1 else "match"
             lines.append(f"  {plural(len(stale), 'baseline entry', 'baseline entries')} no longer "
-                         f"match (fixed? rewrite the baseline): {shown}{more}")
+                         f"{verb} (fixed? rewrite the baseline): {shown}{more}")
 
     labels = summary.get("labels")
     if isinstance(labels, Mapping) and labels:
