@@ -17,7 +17,7 @@ from dataprep.checks.volume import thresholds
 from dataprep.engine import RunOutput, run
 from dataprep.errors import ConfigError
 from dataprep.result import Result
-from dataprep.score import Inputs, compute
+from dataprep.score import DEFAULT_FAMILY_WEIGHTS, Inputs, compute
 from dataprep.sources import discover
 from dataprep.stages import effective_train
 
@@ -146,6 +146,7 @@ def build_result(out: RunOutput, cfg: config_mod.Config) -> Result:
         has_train=bool(train),
         valid_by_path={f.path: f.valid for f in out.files},
         dataset_codes=frozenset(c for c, r in RULES.items() if r.scope == "dataset"),
+        family_weights=cfg.consistency or DEFAULT_FAMILY_WEIGHTS,
     )
     names = {code: r.name for code, r in RULES.items()}
     score = compute(inputs, out.findings, cfg.weights, cfg.verdict, names)

@@ -42,11 +42,14 @@ class Config:
     format_hint: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
     eval: list[str] = field(default_factory=list)
+    #: extra pattern packs (TOML files) for DP506 and DP6xx, relative to the config file
+    pattern_packs: list[str] = field(default_factory=list)
     #: dataset paths linted when none are given (``dataprep lint`` alone, the dataset hook)
     paths: list[str] = field(default_factory=list)
     fail_under: float | None = None
     strict: bool = False
     weights: dict[str, float] = field(default_factory=dict)
+    consistency: dict[str, float] = field(default_factory=dict)
     verdict: dict[str, float] = field(default_factory=dict)
     source: str = "defaults"
     warnings: list[str] = field(default_factory=list)
@@ -212,12 +215,15 @@ def resolve(
     base = path.parent if path else Path.cwd()
     cfg.paths = [p if os.path.isabs(p) else os.path.relpath(os.path.join(base, p))
                  for p in merged.get("paths", [])]
+    cfg.pattern_packs = [p if os.path.isabs(p) else os.path.relpath(os.path.join(base, p))
+                         for p in merged.get("pattern-packs", [])]
     cfg.fail_under = cli.get("fail_under", merged.get("fail-under"))
     if cli.get("fail_under") is None:
         cfg.fail_under = merged.get("fail-under")
     cfg.strict = bool(cli.get("strict") or merged.get("strict", False))
     cfg.gate = dict(merged.get("gate", {}))
     cfg.weights = dict(merged.get("score", {}).get("weights", {}))
+    cfg.consistency = dict(merged.get("score", {}).get("consistency", {}))
     cfg.verdict = dict(merged.get("score", {}).get("verdict", {}))
 
     codes = list(rules)

@@ -9,8 +9,9 @@ Every dimension is computed so that adding a problem can only lower it:
   included).
 - ``uniqueness``: effective examples / valid training records (exact and near
   duplicates removed).
-- ``consistency``: share of *valid* records without a warning from the structure and
-  hygiene families (DP1, DP5, DP6).  Valid records only, so an extra broken record is
+- ``consistency``: share of *valid* records without a warning from the structure,
+  hygiene and pattern families (DP1, DP5, DP6), each warned record weighted by its
+  family's weight from the preset (``[score.consistency]``).  Valid records only, so an extra broken record is
   charged once, to validity, and can never improve consistency by diluting it.
 - ``labels``: label quality, present only when the label rules ran on labelled data.
 
@@ -28,7 +29,7 @@ from typing import Any
 
 from dataprep.model import Finding
 
-CONSISTENCY_FAMILIES = ("DP1", "DP5", "DP6")
+DEFAULT_FAMILY_WEIGHTS = {"DP1": 1.0, "DP5": 0.5, "DP6": 1.0}
 #: rules whose findings are the uniqueness dimension's loss
 DUPLICATE_CODES = ("DP301", "DP302")
 DIMENSIONS = ("volume", "validity", "uniqueness", "consistency", "labels")
@@ -50,6 +51,9 @@ class Inputs:
     valid_by_path: Mapping[str, int] = field(default_factory=dict)
     #: codes of dataset-scope rules: their errors do not make a record invalid
     dataset_codes: frozenset[str] = frozenset()
+    #: weight of a warning of each family in the consistency dimension (preset
+    #: ``[score.consistency]``); families not listed do not count
+    family_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_FAMILY_WEIGHTS))
 
 
 @dataclass
@@ -103,20 +107,28 @@ def _consistency(inp: Inputs, findings: Sequence[Finding]) -> float | None:
     if inp.valid <= 0:
         return None
     invalid = _invalid_records(findings, inp.dataset_codes)
-    warned: set[tuple[str, int]] = set()
-    aggregated: dict[str, int] = defaultdict(int)
+    weights = inp.family_weights
+    warned: dict[tuple[str, int], float] = {}
+    aggregated: dict[str, float] = defaultdict(float)
+    agg_count: dict[str, int] = defaultdict(int)
     for f in findings:
-        if f.severity != "warning" or not f.code.startswith(CONSISTENCY_FAMILIES):
+        if f.severity != "warning":
+            continue
+        w = weights.get(f.code[:3], 0.0)
+        if w <= 0:
             continue
         if f.record is not None and f.count <= 1:
             key = (f.path, f.record)
-            if key not in invalid:
-                warned.add(key)
+            if key not in invalid and w > warned.get(key, 0.0):
+                warned[key] = w  # a record counts once, at its heaviest warning
         else:
-            aggregated[f.path] += f.count
-    affected = len(warned)
-    for path, n in aggregated.items():
-        affected += min(n, inp.valid_by_path.get(path, inp.valid))
+            aggregated[f.path] += f.count * w
+            agg_count[f.path] += f.count
+    affected = sum(warned.values())
+    for path, wsum in aggregated.items():
+        cap = inp.valid_by_path.get(path, inp.valid)
+        n = agg_count[path]
+        affected += wsum * (min(n, cap) / n if n else 0.0)
     return max(0.0, 1.0 - min(affected, inp.valid) / inp.valid)
 
 

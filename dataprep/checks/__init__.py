@@ -6,7 +6,19 @@ engine receives these lists and never imports a concrete rule itself.
 
 from __future__ import annotations
 
-from dataprep.checks import chat, duplicates, internal, records, structure, volume
+from dataprep.checks import (
+    chat,
+    duplicates,
+    hygiene,
+    internal,
+    language,
+    pii,
+    records,
+    structure,
+    system_prompt,
+    tokens,
+    volume,
+)
 from dataprep.checks import input as input_rules
 from dataprep.checks.base import Check, Rule
 
@@ -17,6 +29,11 @@ CHECKS: tuple[type[Check], ...] = (
     records.RecordFormatsCheck,
     volume.VolumeCheck,
     duplicates.DuplicatesCheck,
+    tokens.TokenCheck,
+    hygiene.HygieneCheck,
+    language.LanguageCheck,
+    system_prompt.SystemPromptCheck,
+    pii.PiiCheck,
 )
 
 #: rules raised by the engine itself rather than by a check
