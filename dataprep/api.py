@@ -136,6 +136,9 @@ def build_result(out: RunOutput, cfg: config_mod.Config) -> Result:
     }
     if task_stage.has_labels():
         summary["labels"] = task_stage.summary()["labels"]
+    if "tokens" in out.stage_summary:
+        # token distribution and billed training tokens (DP501's stage; see dataprep.tokens)
+        summary["tokens"] = out.stage_summary["tokens"]
     inputs = Inputs(
         records=out.records,
         valid=out.valid,

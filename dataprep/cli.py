@@ -95,11 +95,17 @@ def cli() -> None:
               help="Do not append a summary to $GITHUB_STEP_SUMMARY on GitHub Actions.")
 @click.option("--no-progress", is_flag=True, default=False, help="No progress bar on stderr.")
 @click.option("-v", "--verbose", is_flag=True, default=False, help="More detail in the text report.")
+@click.option("--model", "model", default=None, metavar="NAME",
+              help="Model to fine-tune: DP501's token limit and tokenizer (rules/models.toml; "
+                   "default gpt-4o-mini-2024-07-18).")
+@click.option("--max-tokens", "max_tokens", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Token limit per record for DP501, overriding the model's.")
 def lint(paths: tuple[str, ...], fmt: str, output: str | None, task: str | None,
          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
          fail_under: float | None, strict: bool, exit_zero: bool, config_path: str | None,
          format_hint: str | None, eval_paths: tuple[str, ...], baseline_path: str | None,
-         no_cache: bool, files_only: bool, no_summary: bool, no_progress: bool, verbose: bool) -> None:
+         no_cache: bool, files_only: bool, no_summary: bool, no_progress: bool, verbose: bool,
+         model: str | None, max_tokens: int | None) -> None:
     """Lint datasets at PATHS (files, directories, globs, HF save_to_disk folders).
 
     Without PATHS, the `paths` of the project config are linted.
@@ -113,11 +119,18 @@ def lint(paths: tuple[str, ...], fmt: str, output: str | None, task: str | None,
         resolved_fmt = resolve_format(fmt, os.environ)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    token_options: dict[str, Any] = {}
+    if model is not None:
+        from dataprep.tokens import resolve_model
+
+        token_options["model"] = resolve_model(model).name  # unknown: exit 2 with a hint
+    if max_tokens is not None:
+        token_options["max_tokens"] = max_tokens
     cfg = load_config(
         config_path=config_path, select=_split_codes(select),
         extend_select=_split_codes(extend_select), ignore=_split_codes(ignore), task=task,
         format_hint=format_hint, eval_paths=eval_paths, fail_under=fail_under,
-        strict=strict or None,
+        strict=strict or None, options={"DP501": token_options} if token_options else None,
     )
     for warning in cfg.warnings:
         click.echo(f"dataprep: warning: {warning}", err=True)

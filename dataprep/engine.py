@@ -95,6 +95,11 @@ def run(
     options = rule_options(config, rules)
     findings: list[Finding] = []
     state = _State()
+    # every message of every rule passes through the PII/secret masks, so no excerpt a
+    # rule quotes (tool arguments, leftovers, prompts) prints a secret in any format
+    from dataprep.redact import redactor
+
+    redact = redactor(config.pattern_packs)
 
     def sink(code: str, path: str, line: int | None, record: int | None, message: str,
              pointer: str | None, related: tuple[Related, ...], count: int,
@@ -103,7 +108,7 @@ def run(
         sev = config.severity.get(code) or severity or rule.severity
         if sev == "error" and state.in_check:
             state.errors = True
-        findings.append(Finding(code, rule.name, sev, path, line, record, message,  # type: ignore[arg-type]
+        findings.append(Finding(code, rule.name, sev, path, line, record, redact(message),  # type: ignore[arg-type]
                                 pointer, related, count))
 
     checks_needed = [c for c in check_classes if any(r.code in enabled for r in c.rules)]

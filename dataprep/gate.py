@@ -249,23 +249,41 @@ def q_costs(costs: Mapping[str, float]) -> tuple[Question, dict[str, Any]]:
           "break_even_month_best": r["break_even_month"]["low"],
           "break_even_month_worst": r["break_even_month"]["high"],
           "cost_per_success": r["cost_per_success"]}
+    if r.get("training_cost_source", "").startswith("billed_tokens"):
+        ev["training_cost"] = round(r["inputs"]["training_cost"], 2)
+        ev["billed_tokens"] = r["inputs"]["billed_tokens"]
+    notes = list(r.get("notes", []))
     if spend is None or spend < roi_mod.SPEND_BELOW:
         return Question("costs", title, "fail", ev,
                         "Below $5,000 a month in API spend the fixed costs of a fine-tuned model rarely pay off: "
-                        "stay with prompting (and cheaper models)."), r
+                        "stay with prompting (and cheaper models).", notes), r
     if worst is None or worst <= 0:
         return Question("costs", title, "fail", ev,
                         "The first year does not pay back in the worst case: cut tokens per query further, "
-                        "raise success rate, or wait for higher volume."), r
-    q = Question("costs", title, "pass", ev, "None: savings cover training and hidden costs in the worst case.")
+                        "raise success rate, or wait for higher volume.", notes), r
+    q = Question("costs", title, "pass", ev, "None: savings cover training and hidden costs in the worst case.", notes)
     if spend < roi_mod.SPEND_ABOVE:
         q.warnings.append("spend is between $5,000 and $10,000 a month: the margin is thin; re-check after a quarter")
     return q, r
 
 
+def billed_tokens(lint: Mapping[str, Any]) -> float | None:
+    """Billed training tokens (tokens x epochs) from the lint's token summary (DP501), if any."""
+    tokens = lint.get("summary", {}).get("tokens")
+    billed = tokens.get("billed_tokens") if isinstance(tokens, Mapping) else None
+    if isinstance(billed, bool) or not isinstance(billed, (int, float)) or billed < 0:
+        return None
+    return float(billed)
+
+
 def decide(answers: Mapping[str, Any], lint: Mapping[str, Any], today: dt.date) -> dict[str, Any]:
     """The gate's JSON object."""
-    costs_q, roi = q_costs(answers.get("costs", {}))
+    costs = dict(answers.get("costs", {}))
+    billed = billed_tokens(lint)
+    if billed is not None and "billed_tokens" not in costs:
+        # measured by the lint; a value written in the answers wins (explicit over measured)
+        costs["billed_tokens"] = billed
+    costs_q, roi = q_costs(costs)
     questions = [q_prompting(answers), q_problem(answers), q_data(lint), q_stability(answers, today), costs_q]
     decision = "go" if all(q.status == "pass" for q in questions) else "not-yet"
     summary = lint.get("summary", {})

