@@ -457,7 +457,16 @@ def has_key_run(text: str) -> bool:
     return _KEY_RUN in text.encode("ascii", "replace").translate(_KEY_MAP)
 
 
+_ANY_DIGIT = re.compile(r"[0-9]").search
+
+
 def _key_windows(text: str) -> list[tuple[int, int]]:
+    """Windows around runs of 16+ key characters that hold a digit or two capitals.
+
+    Long lower-case runs are words, identifiers and file names; every built-in key mixes
+    in digits or capitals (a random run of 16 base-62 characters without either is a
+    one-in-a-million event).
+    """
     view = text.encode("ascii", "replace").translate(_KEY_MAP)
     i = view.find(_KEY_RUN)
     if i < 0:
@@ -468,7 +477,9 @@ def _key_windows(text: str) -> list[tuple[int, int]]:
         j = view.find(b" ", i)
         if j < 0:
             j = n
-        spans.append((max(0, i - _BEFORE), min(n, j + _AFTER)))
+        run = text[i:j]
+        if not run.islower() or _ANY_DIGIT(run):
+            spans.append((max(0, i - _BEFORE), min(n, j + _AFTER)))
         i = view.find(_KEY_RUN, j)
     return _merge(spans)
 
@@ -486,6 +497,13 @@ def _at_windows(text: str) -> list[tuple[int, int]] | None:
     return _merge(spans)
 
 
+def _holds(text: str, literals: tuple[str, ...]) -> bool:
+    for lit in literals:
+        if lit in text:
+            return True
+    return False
+
+
 def _is_builtin(p: Pattern) -> bool:
     return p.source.endswith("(built in)")
 
@@ -500,9 +518,8 @@ class Scanner:
 
     ``strict`` (the rules): validators apply to every pattern and a provider key must not
     start inside a word.  Not strict (redaction): secrets are masked whether or not they
-    pass their validator (a placeholder key masked in a message costs nothing), word
-    boundaries are ignored (``\\nsk-...`` in JSON-escaped text is still a key), and key
-    patterns are searched by their literals, so a key cut short by a quote is found too.
+    pass their validator (a placeholder key masked in a message costs nothing) and word
+    boundaries are ignored (``\\nsk-...`` in JSON-escaped text is still a key).
     """
 
     def __init__(self, patterns: Sequence[Pattern], *, strict: bool = True) -> None:
@@ -517,7 +534,7 @@ class Scanner:
                 strategy = _AT
             elif builtin and p.rule in ("DP602", "DP603", "DP604", "DP605"):
                 strategy = _NUMERIC
-            elif builtin and p.rule in ("DP606", "DP607") and strict:
+            elif builtin and p.rule in ("DP606", "DP607"):
                 strategy = _KEYRUN
             elif lits:
                 strategy = _LITERAL
@@ -558,45 +575,45 @@ class Scanner:
 
     def scan(self, text: str, role: str | None = None) -> list[Hit]:
         """Validated, non-overlapping hits in ``text``, by start (higher rule wins a span)."""
+        n = len(text)
+        at: list[tuple[int, int]] | None = (_at_windows(text) if self._need_at and "@" in text
+                                             else [])
+        runs = _numeric_runs(text) if self._need_digit else []
+        keys = _key_windows(text) if self._need_keyrun else []
+        if at == [] and not runs and not keys and not self._literals and not self._need_full:
+            return []  # the common case: nothing any built-in pattern could match
         hits: list[Hit] = []
         claimed: list[tuple[int, int]] = []
-        cache: dict[object, list[tuple[int, int]] | None] = {}
-        runs: list[tuple[int, int, int, bool]] | None = None
-        n = len(text)
+        numeric: dict[str, list[tuple[int, int]]] = {}
         whole = [(0, n)]
         for c in self._compiled:
-            p = c.pattern
-            if role is not None and p.roles is not None and role not in p.roles:
-                continue
             s = c.strategy
             windows: list[tuple[int, int]] | None
-            if s == _LITERAL:
+            if s == _NUMERIC:
+                if not runs:
+                    continue
+                key = c.pattern.id if c.pattern.id in _NUMERIC_NEEDS else c.pattern.rule
+                windows = numeric.get(key)
+                if windows is None:
+                    windows = numeric[key] = _numeric_windows(runs, c.pattern, n)
+            elif s == _KEYRUN:
+                windows = keys
+            elif s == _AT:
+                windows = whole if at is None else at
+            elif s == _LITERAL:
                 if not any(lit in text for lit in c.literals):
                     continue
                 windows = whole
-            elif s == _FULL:
-                windows = whole
             else:
-                if s == _NUMERIC:
-                    if runs is None:
-                        runs = _numeric_runs(text)
-                    key: object = p.id if p.id in _NUMERIC_NEEDS else p.rule
-                    if key not in cache:
-                        cache[key] = _numeric_windows(runs, p, n)
-                elif s == _KEYRUN:
-                    key = s
-                    if key not in cache:
-                        cache[key] = _key_windows(text)
-                else:
-                    key = s
-                    if key not in cache:
-                        cache[key] = _at_windows(text) if "@" in text else []
-                windows = cache[key]
-                if windows is None:
-                    windows = whole
-                elif c.literals:  # only windows holding one of the pattern's literals
-                    windows = [(a, b) for a, b in windows
-                               if any(lit in text[a:b] for lit in c.literals)]
+                windows = whole
+            if not windows:
+                continue
+            p = c.pattern
+            if role is not None and p.roles is not None and role not in p.roles:
+                continue
+            if c.literals and s != _LITERAL:  # only windows holding one of its literals
+                lits = c.literals
+                windows = [w for w in windows if _holds(text[w[0]:w[1]], lits)]
             for a, b in windows:
                 for m in p.regex.finditer(text, a, b):
                     if m.end() == m.start():
@@ -621,44 +638,42 @@ class Scanner:
 
 # --------------------------------------------------------------------------- redaction
 
-#: a long run of mixed-case letters and digits: key material cut out of its context
-#: (a truncated quote, the middle of a key block), masked in messages as a last resort
-_RANDOM_RUN = re.compile(r"[A-Za-z0-9+/_=-]{24,}")
-
-
 class Redactor:
     """Masks every secret and every personal-data match in a text.
 
-    Built from the patterns to mask (by default the built-in pack); secret patterns
-    mask without their validators.  Besides the pattern matches it masks what is left of
-    a key whose quote was cut short: a known key prefix followed by six or more
-    key characters with a digit or capital, and long high-entropy runs.
+    Built from the patterns to mask (by default the built-in pack); secret patterns mask
+    without their validators.  Besides the pattern matches it masks what a cut-short
+    quote leaves of a key: a run of key characters (with a digit or a capital) that holds
+    a known key prefix and six more characters, and runs of 24 or more that look random.
     """
 
     def __init__(self, patterns: Sequence[Pattern]) -> None:
         wanted = [p for p in patterns if p.secret or p.rule in PII_RULES]
         self._scanner = Scanner(wanted, strict=False)
-        prefixes = sorted({lit for p in wanted if p.secret
-                           for lit in (_analyse(p.regex)[0] or ()) if len(lit) >= 3
-                           and _analyse(p.regex)[1]}, key=lambda s: (-len(s), s))
-        self._prefixes = tuple(prefixes)
-        self._cut_key = (re.compile("(?:" + "|".join(re.escape(s) for s in prefixes)
-                                    + r")[A-Za-z0-9_-]{6,}") if prefixes else None)
+        prefixes = {lit for p in wanted if p.secret and _analyse(p.regex)[1]
+                    for lit in (_analyse(p.regex)[0] or ()) if len(lit) >= 3}
+        self._prefixes = tuple(sorted(prefixes, key=lambda x: (-len(x), x)))
         self.redact = functools.lru_cache(maxsize=4096)(self._redact)
 
     def _redact(self, text: str) -> str:
         spans: list[tuple[int, int, str]] = []
         if self._scanner.prefilter(text):
             spans = [(h.start, h.end, mask(h.pattern, h.value)) for h in self._scanner.scan(text)]
-        if self._cut_key is not None and any(s in text for s in self._prefixes):
-            for m in self._cut_key.finditer(text):
-                tail = m.group()[4:]
-                if any(c.isdigit() or c.isupper() for c in tail) and _free(spans, m.start(), m.end()):
-                    spans.append((m.start(), m.end(), f"{m.group()[:4]}…[redacted {len(m.group()) - 4} chars]"))
-        for m in _RANDOM_RUN.finditer(text):
-            v = m.group()
-            if _free(spans, m.start(), m.end()) and _mixed(v):
-                spans.append((m.start(), m.end(), f"[redacted {len(v)} chars]"))
+        for i, j in _runs(text, 9):
+            if not _free(spans, i, j):
+                continue
+            run = text[i:j]
+            if run.islower() and not _ANY_DIGIT(run):
+                continue
+            for pre in self._prefixes:
+                k = run.find(pre)
+                if k >= 0 and len(run) - k - len(pre) >= 6:
+                    cut = run[k:]
+                    spans.append((i + k, j, f"{cut[:4]}…[redacted {len(cut) - 4} chars]"))
+                    break
+            else:
+                if len(run) >= 24 and _mixed(run):
+                    spans.append((i, j, f"[redacted {len(run)} chars]"))
         if not spans:
             return text
         out = []
@@ -671,6 +686,21 @@ class Redactor:
             pos = b
         out.append(text[pos:])
         return "".join(out)
+
+
+def _runs(text: str, minimum: int) -> list[tuple[int, int]]:
+    """Spans of the runs of ``minimum`` or more key characters in ``text``."""
+    view = text.encode("ascii", "replace").translate(_KEY_MAP)
+    needle = b"k" * minimum
+    out = []
+    i = view.find(needle)
+    while i >= 0:
+        j = view.find(b" ", i)
+        if j < 0:
+            j = len(view)
+        out.append((i, j))
+        i = view.find(needle, j)
+    return out
 
 
 def _free(spans: list[tuple[int, int, str]], a: int, b: int) -> bool:

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from dataprep.model import SEVERITIES, ParseFailure, Record, Related, Severity
 
 CODE_RE = re.compile(r"^DP\d{3}$")
-NAME_RE = re.compile(r"^[a-z0-9]+(\.[a-z0-9-]+)+$")
+NAME_RE = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
 
 
 class RuleDeclarationError(TypeError):

@@ -67,7 +67,7 @@ class InconsistentSystemPrompt(Rule):
     """
 
     code = "DP504"
-    name = "sysprompt.inconsistent"
+    name = "system-prompt.inconsistent"
     severity = "warning"
     scope = "dataset"
     options = {
