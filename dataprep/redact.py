@@ -651,7 +651,7 @@ class Redactor:
         wanted = [p for p in patterns if p.secret or p.rule in PII_RULES]
         self._scanner = Scanner(wanted, strict=False)
         prefixes = {lit for p in wanted if p.secret and _analyse(p.regex)[1]
-                    for lit in (_analyse(p.regex)[0] or ()) if len(lit) >= 3}
+                    for lit in (_analyse(p.regex)[0] or ()) if len(lit) >= 2}
         self._prefixes = tuple(sorted(prefixes, key=lambda x: (-len(x), x)))
         self.redact = functools.lru_cache(maxsize=4096)(self._redact)
 
@@ -666,7 +666,7 @@ class Redactor:
             if run.islower() and not _ANY_DIGIT(run):
                 continue
             for pre in self._prefixes:
-                k = run.find(pre)
+                k = _token_start(text, i, run, pre)
                 if k >= 0 and len(run) - k - len(pre) >= 6:
                     cut = run[k:]
                     spans.append((i + k, j, f"{cut[:4]}…[redacted {len(cut) - 4} chars]"))
@@ -686,6 +686,20 @@ class Redactor:
             pos = b
         out.append(text[pos:])
         return "".join(out)
+
+
+def _token_start(text: str, i: int, run: str, prefix: str) -> int:
+    """Where ``prefix`` starts a token inside ``run`` (which starts at ``text[i]``), or -1.
+
+    A token starts at the run's start, after ``_-+/=``, or after a JSON escape (the ``n``
+    of ``\\n``): ``sk-`` in ``task-...`` or ``gh`` in ``highScore`` start nothing.
+    """
+    k = run.find(prefix)
+    while k >= 0:
+        if k == 0 or run[k - 1] in "_-+/=" or (i + k >= 2 and text[i + k - 2] == "\\"):
+            return k
+        k = run.find(prefix, k + 1)
+    return -1
 
 
 def _runs(text: str, minimum: int) -> list[tuple[int, int]]:

@@ -17,6 +17,7 @@ from dataprep.checks.hygiene import (
     _Gated,
     _Plan,
     _repeats_near,
+    _suspect,
     excerpt,
     repetition,
     truncation,
@@ -184,6 +185,14 @@ def test_mojibake_of_clean_text_is_found(text: str, codec: str) -> None:
     # cp1252 turns every byte into a printable character: only the mojibake test can see it
     if codec == "cp1252":
         assert any(p.startswith("mojibake") for p in problems), (garbled, problems)
+
+
+@pytest.mark.parametrize("ch", ["\x01", "\x1f", "\x7f", "\x85", "\x9f", "\u200b", "\u200c",
+                                "\u2060", "\ufeff", "\ufffd", "Ã©", "â€™", "ðŸ˜€", "Å‚", "Ð¿Ñ€"])
+def test_the_cheap_screen_never_misses_a_problem(ch: str) -> None:
+    text = "Ünïcödé text " * 20 + ch + " and more text ’"
+    assert _suspect(text)
+    assert _char_problems(text)
 
 
 def test_ascii_control_characters_are_counted() -> None:

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from dataprep.api import lint
@@ -149,14 +149,18 @@ _KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 @settings(max_examples=150, deadline=None)
 @given(prefix=st.sampled_from(["sk-", "sk-proj-", "AKIA", "ghp_", "glpat-", "AIza", "hf_",
                                "sk_live_", "xoxb-1234567890-"]),
-       body=st.text(_KEY_ALPHABET, min_size=36, max_size=60).filter(looks_random),
-       before=st.text(st.sampled_from(" abc\n\"=:"), max_size=10),
-       after=st.text(st.sampled_from(" xyz.\",}"), max_size=10))
-def test_redact_hides_generated_keys(prefix: str, body: str, before: str, after: str) -> None:
+       body=st.text(_KEY_ALPHABET, min_size=36, max_size=60),
+       before=st.text(st.sampled_from(" ab\n\"=:"), max_size=10).map(lambda s: s + " "),
+       after=st.text(st.sampled_from(" xy.\",}"), max_size=10).map(lambda s: " " + s),
+       limit=st.sampled_from([30, 40, 60, 1000]))
+def test_redact_hides_generated_keys(prefix: str, body: str, before: str, after: str,
+                                     limit: int) -> None:
+    """Keys anywhere in a text, whole or cut short by a quote, leave no 12 characters."""
     if prefix == "AKIA":
         body = body.upper()[:16]
-    out = redact(before + prefix + body + after)
-    assert body[:16] not in out
+    assume(looks_random(body))
+    out = redact(quote(before + prefix + body + after, limit))
+    assert not any(body[k:k + 12] in out for k in range(len(body) - 11)), out
 
 
 def test_dp6_messages_are_fixed_points_of_redact(tmp_path: Path) -> None:

@@ -12,8 +12,10 @@ nanosecond per character and a regular-expression scan several times that.  Rege
 only on texts a cheaper test has picked:
 
 - control characters in ASCII text: ``bytes.translate`` deletes every allowed byte and
-  leaves the offenders (no per-character Python code); non-ASCII text gets one regex
-  scan that finds control, zero-width and replacement characters and mojibake at once;
+  leaves the offenders (no per-character Python code); non-ASCII text is first screened
+  the same way on its UTF-8 bytes plus one-character ``in`` tests for the zero-width,
+  replacement and mojibake lead characters, and only a text that fails the screen is
+  scanned by a regex;
 - pack patterns: each is gated by literal strings its regex cannot match without,
   worked out from the regex when the pack loads (see ``_gate``);
 - repetition: a probe of the text is looked for again within a short window; only a
@@ -38,7 +40,6 @@ try:  # the regex parser moved in Python 3.11; it is only read, never patched
 except ImportError:  # pragma: no cover - Python 3.10
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
-DATASET = "<dataset>"
 EXCERPT = 60
 
 #: fillers that answer nothing; "yes" and "no" are left out because they answer yes/no
