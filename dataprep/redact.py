@@ -83,7 +83,8 @@ def card_network(digits: str) -> str | None:
         return "Mastercard"
     if p2 in (34, 37) and n == 15:
         return "American Express"
-    if (p4 == 6011 or p2 == 65 or 644 <= p6 // 1000 <= 649 or 622126 <= p6 <= 622925) and 16 <= n <= 19:
+    discover = p4 == 6011 or p2 == 65 or 644 <= p6 // 1000 <= 649 or 622126 <= p6 <= 622925
+    if discover and 16 <= n <= 19:
         return "Discover"
     if 3528 <= p4 <= 3589 and 16 <= n <= 19:
         return "JCB"
@@ -116,11 +117,14 @@ def _card(m: re.Match[str], value: str) -> bool:
     if len(seps) > 1:
         return False
     digits = value.replace(" ", "").replace("-", "")
+    if not digits.isascii() or not digits.isdigit():
+        return False
     if not 13 <= len(digits) <= 19 or digits in TEST_CARDS or len(set(digits)) < 3:
         return False
     if seps:  # grouped numbers are grouped the way cards are printed
         groups = tuple(len(g) for g in re.split("[ -]", value))
-        if groups not in _GROUPINGS and not (all(g == 4 for g in groups[:-1]) and 1 <= groups[-1] <= 4):
+        fours = all(g == 4 for g in groups[:-1]) and 1 <= groups[-1] <= 4
+        if groups not in _GROUPINGS and not fours:
             return False
     return card_network(digits) is not None and luhn_ok(digits)
 
@@ -355,6 +359,7 @@ def _literals(items: Iterable[tuple[object, object]]) -> tuple[tuple[str, ...] |
 
 @functools.lru_cache(maxsize=None)
 def _analyse(regex: re.Pattern[str]) -> tuple[tuple[str, ...] | None, bool]:
+    """(required literals, whether they start every match) of a compiled pattern."""
     if regex.flags & re.IGNORECASE:
         return None, False
     try:
@@ -364,6 +369,7 @@ def _analyse(regex: re.Pattern[str]) -> tuple[tuple[str, ...] | None, bool]:
 
 
 def _literal_prefix_len(p: Pattern) -> int:
+    """Length of the literal every match of ``p`` starts with (0: none)."""
     lits, leading = _analyse(p.regex)
     return min(len(s) for s in lits) if lits and leading else 0
 
@@ -410,6 +416,7 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def has_digit(text: str) -> bool:
+    """Whether ``text`` holds an ASCII digit (ten substring tests beat a regex scan)."""
     for d in _DIGITS:
         if d in text:
             return True
@@ -445,7 +452,9 @@ def _numeric_runs(text: str) -> list[tuple[int, int, int, bool]]:
     return out
 
 
-def _numeric_windows(runs: list[tuple[int, int, int, bool]], p: Pattern, n: int) -> list[tuple[int, int]]:
+def _numeric_windows(runs: list[tuple[int, int, int, bool]], p: Pattern,
+                     n: int) -> list[tuple[int, int]]:
+    """Windows around the runs that can hold a match of ``p``."""
     need = _NUMERIC_NEEDS.get(p.id) or _NUMERIC_NEEDS.get(p.rule) or (0, False, _BEFORE, _AFTER)
     digits, dot, before, after = need
     return _merge([(max(0, a - before), min(n, b + after)) for a, b, d, has_dot in runs
@@ -461,11 +470,11 @@ _ANY_DIGIT = re.compile(r"[0-9]").search
 
 
 def _key_windows(text: str) -> list[tuple[int, int]]:
-    """Windows around runs of 16+ key characters that hold a digit or two capitals.
+    """Windows around runs of 16+ key characters that hold a digit or a capital.
 
     Long lower-case runs are words, identifiers and file names; every built-in key mixes
-    in digits or capitals (a random run of 16 base-62 characters without either is a
-    one-in-a-million event).
+    in digits or capitals (16 random base-62 characters have neither about once in a
+    million).
     """
     view = text.encode("ascii", "replace").translate(_KEY_MAP)
     i = view.find(_KEY_RUN)
@@ -524,7 +533,8 @@ class Scanner:
 
     def __init__(self, patterns: Sequence[Pattern], *, strict: bool = True) -> None:
         order = {r: i for i, r in enumerate(RULE_PRIORITY)}
-        ranked = sorted(enumerate(patterns), key=lambda ip: (order.get(ip[1].rule, len(order)), ip[0]))
+        ranked = sorted(enumerate(patterns),
+                        key=lambda ip: (order.get(ip[1].rule, len(order)), ip[0]))
         self.strict = strict
         self._compiled: list[_Compiled] = []
         for _, p in ranked:
@@ -555,10 +565,6 @@ class Scanner:
         lits = {lit for c in self._compiled if c.strategy == _LITERAL for lit in c.literals}
         # a literal that contains another is implied by it
         self._literals = tuple(sorted(x for x in lits if not any(y != x and y in x for y in lits)))
-
-    @property
-    def patterns(self) -> list[Pattern]:
-        return [c.pattern for c in self._compiled]
 
     def prefilter(self, text: str) -> bool:
         """Whether any pattern could match somewhere in ``text`` (a few C-speed passes)."""
@@ -656,36 +662,38 @@ class Redactor:
         self.redact = functools.lru_cache(maxsize=4096)(self._redact)
 
     def _redact(self, text: str) -> str:
-        spans: list[tuple[int, int, str]] = []
         if self._scanner.prefilter(text):
-            spans = [(h.start, h.end, mask(h.pattern, h.value)) for h in self._scanner.scan(text)]
+            text = _replace(text, [(h.start, h.end, mask(h.pattern, h.value))
+                                   for h in self._scanner.scan(text)])
+        spans: list[tuple[int, int, str]] = []
         for i, j in _runs(text, 9):
-            if not _free(spans, i, j):
-                continue
             run = text[i:j]
             if run.islower() and not _ANY_DIGIT(run):
                 continue
-            for pre in self._prefixes:
-                k = _token_start(text, i, run, pre)
-                if k >= 0 and len(run) - k - len(pre) >= 6:
-                    cut = run[k:]
-                    spans.append((i + k, j, f"{cut[:4]}…[redacted {len(cut) - 4} chars]"))
-                    break
-            else:
-                if len(run) >= 24 and _mixed(run):
-                    spans.append((i, j, f"[redacted {len(run)} chars]"))
-        if not spans:
-            return text
-        out = []
-        pos = 0
-        for a, b, rep in sorted(spans):
-            if a < pos:
-                continue
-            out.append(text[pos:a])
-            out.append(rep)
-            pos = b
-        out.append(text[pos:])
-        return "".join(out)
+            starts = [k for k in (_token_start(text, i, run, pre) for pre in self._prefixes)
+                      if k >= 0 and len(run) - k >= 9]
+            if starts:  # from the first key prefix on, the run is key material
+                cut = run[min(starts):]
+                spans.append((j - len(cut), j, f"{cut[:4]}…[redacted {len(cut) - 4} chars]"))
+            elif len(run) >= 24 and _mixed(run):
+                spans.append((i, j, f"[redacted {len(run)} chars]"))
+        return _replace(text, spans)
+
+
+def _replace(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """``text`` with each (start, end) span replaced (later overlapping spans dropped)."""
+    if not spans:
+        return text
+    out = []
+    pos = 0
+    for a, b, rep in sorted(spans):
+        if a < pos:
+            continue
+        out.append(text[pos:a])
+        out.append(rep)
+        pos = b
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _token_start(text: str, i: int, run: str, prefix: str) -> int:
@@ -715,10 +723,6 @@ def _runs(text: str, minimum: int) -> list[tuple[int, int]]:
         out.append((i, j))
         i = view.find(needle, j)
     return out
-
-
-def _free(spans: list[tuple[int, int, str]], a: int, b: int) -> bool:
-    return not any(a < e and s < b for s, e, _ in spans)
 
 
 _SEPARATORS = re.compile(r"[/_-]")

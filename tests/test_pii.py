@@ -215,7 +215,8 @@ def test_user_pack_patterns(tmp_path: Path) -> None:
     data = _project(tmp_path, USER_PACK, {"prompt": f"EMP-004217 used {token}", "completion": live})
     res = lint([str(data)], select=["DP6"], cwd=tmp_path)
     got = {(f.code, f.pointer): f.message for f in res.findings}
-    assert got[("DP699", "/prompt")] == "employee ID (employee-id): EMP-004217 (+1 more in this text)"
+    assert got[("DP699", "/prompt")] == \
+        "employee ID (employee-id): EMP-004217 (+1 more in this text)"
     assert got[("DP606", "/completion")].startswith("ACME live key acme…[redacted 29 chars]")
     assert all(token not in m and RANDOM48[24:] not in m for m in got.values())
     redact_user = redactor([str(tmp_path / "my-pack.toml")])
@@ -246,11 +247,12 @@ def test_unknown_format_pointers_are_escaped() -> None:
 
 def _leaky_dataset(folder: Path) -> Path:
     """Secrets in the places other rules quote from."""
+    call = {"id": "c1", "type": "function",
+            "function": {"name": "charge", "arguments": "{key: " + OPENAI_KEY + ", card: " + CARD}}
     records = [
         # DP119 quotes tool-call arguments that are not JSON
         {"messages": [{"role": "user", "content": "Charge it."},
-                      {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {
-                          "name": "charge", "arguments": "{key: " + OPENAI_KEY + ", card: " + CARD + "}"}}]},
+                      {"role": "assistant", "tool_calls": [call]},
                       {"role": "tool", "tool_call_id": "c1", "content": "ok"},
                       {"role": "assistant", "content": "Charged."}]},
         # DP506 quotes the text around a template leftover
@@ -274,7 +276,9 @@ def _leaky_dataset(folder: Path) -> Path:
                                      {"role": "user", "content": f"Question {i}?"},
                                      {"role": "assistant", "content": f"Answer {i}."}]})
     lines = [json.dumps(r) for r in records]
-    lines.append('{"messages": [{"role": "user", "content": "token ' + GITHUB_TOKEN + ' and ' + EMAIL)
+    # a broken line (DP003) holding a token and an address
+    lines.append('{"messages": [{"role": "user", "content": "token ' + GITHUB_TOKEN
+                 + " and " + EMAIL)
     data = folder / "leaky.jsonl"
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return data
@@ -282,8 +286,9 @@ def _leaky_dataset(folder: Path) -> Path:
 
 def _fragments() -> list[str]:
     out = [RANDOM48[i:i + 12] for i in range(0, 48, 12)]
-    out += [AWS_KEY, AWS_KEY[4:16], GITHUB_TOKEN[4:16], EMAIL, "4539578763621486", "4539 5787 6362",
-            "453957876362", "9018 2245", IBAN, IBAN.replace(" ", ""), "370400440532", "3704 0044 0532"]
+    out += [AWS_KEY, AWS_KEY[4:16], GITHUB_TOKEN[4:16], EMAIL, "4539578763621486",
+            "4539 5787 6362", "453957876362", "9018 2245", IBAN, IBAN.replace(" ", ""),
+            "370400440532", "3704 0044 0532"]
     for line in KEY_LINES:
         out += [line[i:i + 16] for i in range(0, len(line) - 16, 16)]
     return out

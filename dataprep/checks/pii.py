@@ -8,11 +8,13 @@ the validators the pack names (Luhn, IBAN mod-97, public IPv4, ...) and the mask
 :mod:`dataprep.redact`, which the engine also uses to mask every other rule's message.
 
 Every text of a record is searched: all turns of every format (through
-:mod:`dataprep.textviews`) and the arguments of chat tool calls, which carry keys and
-addresses as often as the prose does.  A record costs one join and a handful of
-substring tests when nothing can match (the usual case); regexes run only where a
-prefilter says they may match (see :class:`dataprep.redact.Scanner`).  One finding per
-rule and text: the first match, masked, and how many more the text holds.
+:mod:`dataprep.textviews`), the arguments of chat tool calls, which carry keys and
+addresses as often as the prose does, and every string of a record whose format is
+unknown (its training text cannot be told from its metadata).  When nothing can match
+(the usual case) a record costs one join of its texts, a few substring tests and one
+``bytes.translate`` + ``find``; regexes run only in small windows around anchors that
+every match must have (see :class:`dataprep.redact.Scanner`).  One finding per rule and
+text: the first match, masked, and how many more the text holds.
 """
 
 from __future__ import annotations
@@ -206,7 +208,8 @@ def _message(hit: Hit, more: int) -> str:
         network = card_network(digits) if len(digits) >= 13 else None
         text = f"payment card number {shown}" + (f" ({network}, Luhn-valid)" if network else "")
     elif p.rule == "DP604":
-        text = f"IBAN {shown} with valid check digits" if p.check == "iban-mod97" else f"IBAN {shown}"
+        valid = " with valid check digits" if p.check == "iban-mod97" else ""
+        text = f"IBAN {shown}{valid}"
     elif p.rule == "DP607":
         m = _PEM_KIND.match(hit.value)
         kind = m.group(1).strip() + " " if m and m.group(1) else ""
@@ -246,14 +249,16 @@ def _call_turns(d: Mapping[str, Any]) -> list[Turn]:
                                     f"{prefix}/{i}/tool_calls/{j}/function/arguments"))
         fc = m.get("function_call")
         if type(fc) is dict and fc.get("arguments") is not None:
-            out.append(Turn("assistant", _text(fc["arguments"]), f"{prefix}/{i}/function_call/arguments"))
+            out.append(Turn("assistant", _text(fc["arguments"]),
+                            f"{prefix}/{i}/function_call/arguments"))
     return out
 
 
 _MAX_LEAVES = 1000
 
 
-def _leaf_turns(d: Any, pointer: str = "", out: list[Turn] | None = None, depth: int = 0) -> list[Turn]:
+def _leaf_turns(d: Any, pointer: str = "", out: list[Turn] | None = None,
+                depth: int = 0) -> list[Turn]:
     """Every string in a record of unknown format, with its pointer.
 
     The training text of an unrecognised record cannot be told from its metadata, and
@@ -267,7 +272,8 @@ def _leaf_turns(d: Any, pointer: str = "", out: list[Turn] | None = None, depth:
         out.append(Turn("?", d, pointer))
     elif type(d) is dict:
         for k, v in d.items():
-            _leaf_turns(v, f"{pointer}/{str(k).replace('~', '~0').replace('/', '~1')}", out, depth + 1)
+            key = str(k).replace("~", "~0").replace("/", "~1")
+            _leaf_turns(v, f"{pointer}/{key}", out, depth + 1)
     elif type(d) is list:
         for i, v in enumerate(d):
             _leaf_turns(v, f"{pointer}/{i}", out, depth + 1)
@@ -292,7 +298,8 @@ class PiiCheck(Check):
         super().__init__(options, context)
         enabled = getattr(context, "enabled", None) or _CODES
         files = packs.pack_files(getattr(context, "config", None))
-        pats = [p for p in packs.load(["pii"], files).patterns if p.rule in _CODES and p.rule in enabled]
+        pats = [p for p in packs.load(["pii"], files).patterns
+                if p.rule in _CODES and p.rule in enabled]
         bad = unknown_checks(pats)
         if bad:
             p = bad[0]
