@@ -11,7 +11,9 @@ from dataprep.checks import (
     duplicates,
     hygiene,
     internal,
+    labels,
     language,
+    mislabel,
     pii,
     records,
     structure,
@@ -34,6 +36,8 @@ CHECKS: tuple[type[Check], ...] = (
     language.LanguageCheck,
     system_prompt.SystemPromptCheck,
     pii.PiiCheck,
+    labels.LabelsCheck,
+    mislabel.MislabelCheck,
 )
 
 #: rules raised by the engine itself rather than by a check
