@@ -58,8 +58,27 @@ def _msg_list(msgs: Any, prefix: str, role_key: str, content_key: str,
     return out
 
 
+#: the last record's turns: several content checks ask for the same record in a row.
+#: The record itself is held (not its ``id``), so a freed record's id can never be
+#: mistaken for the next one's.
+_last: tuple[Any, str, list[Turn]] | None = None
+
+
 def turns(fmt: str, d: Mapping[str, Any]) -> list[Turn]:
-    """All texts of a record in order, with normalised roles and pointers."""
+    """All texts of a record in order, with normalised roles and pointers.
+
+    Memoised for the record being checked: callers must not modify the list.
+    """
+    global _last
+    last = _last
+    if last is not None and last[0] is d and last[1] == fmt:
+        return last[2]
+    out = _turns(fmt, d)
+    _last = (d, fmt, out)
+    return out
+
+
+def _turns(fmt: str, d: Mapping[str, Any]) -> list[Turn]:
     if fmt == "chat":
         got = chat_messages(d)
         if not got:
