@@ -17,7 +17,7 @@ from dataprep.checks.volume import thresholds
 from dataprep.engine import RunOutput, run
 from dataprep.errors import ConfigError
 from dataprep.result import Result
-from dataprep.score import DEFAULT_FAMILY_WEIGHTS, Inputs, compute
+from dataprep.score import DEFAULT_FAMILY_WEIGHTS, LABEL_WEIGHTS, Inputs, compute
 from dataprep.sources import discover
 from dataprep.stages import effective_train
 
@@ -150,6 +150,9 @@ def build_result(out: RunOutput, cfg: config_mod.Config) -> Result:
         valid_by_path={f.path: f.valid for f in out.files},
         dataset_codes=frozenset(c for c, r in RULES.items() if r.scope == "dataset"),
         family_weights=cfg.consistency or DEFAULT_FAMILY_WEIGHTS,
+        labelled=sum(task_stage.labels.values()) if task_stage.has_labels() else 0,
+        label_codes=frozenset(c for c in out.enabled if c in LABEL_WEIGHTS),
+        eval_paths=frozenset(f.path for f in out.files if f.split == "eval"),
     )
     names = {code: r.name for code, r in RULES.items()}
     score = compute(inputs, out.findings, cfg.weights, cfg.verdict, names)

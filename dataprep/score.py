@@ -13,7 +13,13 @@ Every dimension is computed so that adding a problem can only lower it:
   hygiene and pattern families (DP1, DP5, DP6), each warned record weighted by its
   family's weight from the preset (``[score.consistency]``).  Valid records only, so an extra broken record is
   charged once, to validity, and can never improve consistency by diluting it.
-- ``labels``: label quality, present only when the label rules ran on labelled data.
+- ``labels``: share of valid labelled training records no label rule flagged:
+  ``1 - flagged / labelled``.  A record flagged by DP401, DP402 or DP404 counts once
+  (weight 1); the records of a DP403 label variant count half each (a misspelt class is
+  fixable by a rename, a wrong label needs a human), so an aggregated DP403 finding adds
+  ``0.5 * count``.  Info findings (a skipped class, a non-label set) do not count, nor do
+  findings on evaluation files.  Present only when the task is classification and the
+  training data has labels; named in ``not_measured`` when no label rule was selected.
 
 A dimension that was not measured in this run (its stage did not run because its rules
 were not selected) is left out and the remaining weights are renormalised; the result
@@ -33,6 +39,9 @@ DEFAULT_FAMILY_WEIGHTS = {"DP1": 1.0, "DP5": 0.5, "DP6": 1.0}
 #: rules whose findings are the uniqueness dimension's loss
 DUPLICATE_CODES = ("DP301", "DP302")
 DIMENSIONS = ("volume", "validity", "uniqueness", "consistency", "labels")
+#: label rules whose warnings and errors are the labels dimension's loss, with the
+#: weight of one flagged record
+LABEL_WEIGHTS: Mapping[str, float] = {"DP401": 1.0, "DP402": 1.0, "DP404": 1.0, "DP403": 0.5}
 
 
 @dataclass
@@ -46,7 +55,12 @@ class Inputs:
     minimum: int
     recommended: int
     has_train: bool
-    labels_quality: float | None = None
+    #: valid labelled training records (0 unless the task is classification with labels)
+    labelled: int = 0
+    #: label rules selected in this run (none: the labels dimension was not measured)
+    label_codes: frozenset[str] = frozenset()
+    #: evaluation files, whose findings the training-data dimensions do not charge
+    eval_paths: frozenset[str] = frozenset()
     #: valid records per file, to cap file-level aggregated counts
     valid_by_path: Mapping[str, int] = field(default_factory=dict)
     #: codes of dataset-scope rules: their errors do not make a record invalid
@@ -132,6 +146,23 @@ def _consistency(inp: Inputs, findings: Sequence[Finding]) -> float | None:
     return max(0.0, 1.0 - min(affected, inp.valid) / inp.valid)
 
 
+def _labels(inp: Inputs, findings: Sequence[Finding]) -> float:
+    """Share of labelled training records without a label finding (see the module doc)."""
+    per_record: dict[tuple[str, int], float] = {}
+    aggregated = 0.0
+    for f in findings:
+        w = LABEL_WEIGHTS.get(f.code, 0.0)
+        if w <= 0 or f.severity == "info" or f.path in inp.eval_paths:
+            continue
+        if f.record is not None and f.count <= 1:
+            key = (f.path, f.record)
+            per_record[key] = max(w, per_record.get(key, 0.0))
+        else:
+            aggregated += w * max(f.count, 1)
+    affected = sum(per_record.values()) + aggregated
+    return max(0.0, 1.0 - min(affected, inp.labelled) / inp.labelled)
+
+
 def dimensions(inp: Inputs, findings: Sequence[Finding]) -> tuple[dict[str, float], list[str]]:
     dims: dict[str, float] = {}
     missing: list[str] = []
@@ -148,8 +179,11 @@ def dimensions(inp: Inputs, findings: Sequence[Finding]) -> tuple[dict[str, floa
         dims["uniqueness"] = inp.effective / inp.valid_train
     cons = _consistency(inp, findings)
     dims["consistency"] = 0.0 if cons is None else cons
-    if inp.labels_quality is not None:
-        dims["labels"] = inp.labels_quality
+    if inp.labelled > 0:
+        if inp.label_codes:
+            dims["labels"] = _labels(inp, findings)
+        else:
+            missing.append("labels")
     return dims, missing
 
 
@@ -185,8 +219,11 @@ def _costs(inp: Inputs, findings: Sequence[Finding], weights: Mapping[str, float
             # records only this rule made invalid would be valid without it
             freed = len(own - others)
             points += weights.get("validity", 0.0) * min(freed, inp.records) / inp.records * 100 / total_w
+        rest = [f for f in findings if f.code != code]
+        if "labels" in dims and code in LABEL_WEIGHTS:
+            gain = _labels(inp, rest) - dims["labels"]
+            points += weights.get("labels", 0.0) * gain * 100 / total_w
         if "consistency" in dims:
-            rest = [f for f in findings if f.code != code]
             cons = _consistency(inp, rest)
             if cons is not None:
                 points += weights.get("consistency", 0.0) * max(0.0, cons - dims["consistency"]) * 100 / total_w

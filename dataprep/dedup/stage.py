@@ -70,7 +70,7 @@ class NearDuplicates:
         self.hasher = Hasher(int(opts.get("num_perm", 128)), int(opts.get("seed", 1)), self.threshold)
         spill = int(opts.get("spill_after", 2_000_000))
         enabled = getattr(context, "enabled", frozenset())
-        self.want_prompt = bool({"DP303", "DP304"} & set(enabled)) or not enabled
+        self.want_prompt = bool({"DP303", "DP304", "DP402"} & set(enabled)) or not enabled
         self.stores: dict[tuple[str, str, str], BandStore] = {}
         self._spill = spill
         self.file = array("i")
