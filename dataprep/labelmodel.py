@@ -117,6 +117,22 @@ class ModelReport:
         return (self.accuracy - self.baseline) / (1.0 - self.baseline)
 
 
+def _in_workers(fn: Any, calls: list[tuple[Any, ...]]) -> list[Any] | None:
+    """``fn(*args)`` for each call in ``N_JOBS`` worker processes; None when they cannot run.
+
+    Processes are an optimisation only: where they cannot start (a sandbox, no
+    semaphores) the caller computes the same thing in this process.
+    """
+    if N_JOBS < 2:
+        return None
+    try:
+        from joblib import Parallel, delayed
+
+        return list(Parallel(n_jobs=N_JOBS, backend="loky")(delayed(fn)(*args) for args in calls))
+    except (OSError, ImportError, RuntimeError):  # BrokenProcessPool is a RuntimeError
+        return None
+
+
 def _vectorize(kind: str, texts: Sequence[str]) -> Any:
     """One TF-IDF block (``word`` or ``char``), or None when no term occurs twice."""
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -144,12 +160,10 @@ def features(texts: Sequence[str]) -> Any:
     from scipy.sparse import csr_matrix, hstack
 
     kinds = ("word", "char")
-    if N_JOBS > 1 and sum(len(t) for t in texts) >= PARALLEL_CHARS:
-        from joblib import Parallel, delayed
-
-        blocks = Parallel(n_jobs=min(N_JOBS, 2), backend="loky")(
-            delayed(_vectorize)(kind, texts) for kind in kinds)
-    else:
+    blocks = None
+    if sum(len(t) for t in texts) >= PARALLEL_CHARS:
+        blocks = _in_workers(_vectorize, [(kind, texts) for kind in kinds])
+    if blocks is None:
         blocks = [_vectorize(kind, texts) for kind in kinds]
     mats = [b for b in blocks if b is not None]
     if not mats:
@@ -216,12 +230,10 @@ def _scores(kind: str, x: Any, labels: np.ndarray, n_classes: int, splits: list[
     in one process (threads would share liblinear's random state and are not).
     """
     jobs = [(train[keep[train]], test) for train, test in splits]
-    if kind == "svm" and N_JOBS > 1 and x.nnz * n_classes >= PARALLEL_WORK:
-        from joblib import Parallel, delayed
-
-        got = Parallel(n_jobs=N_JOBS, backend="loky")(
-            delayed(_fold_scores)(kind, x, labels, train, test, seed) for train, test in jobs)
-    else:
+    got = None
+    if kind == "svm" and x.nnz * n_classes >= PARALLEL_WORK:
+        got = _in_workers(_fold_scores, [(kind, x, labels, train, test, seed) for train, test in jobs])
+    if got is None:
         got = [_fold_scores(kind, x, labels, train, test, seed) for train, test in jobs]
     out = np.full((len(labels), n_classes), np.nan, dtype=np.float64)
     for (_, test), (classes, scores) in zip(jobs, got):

@@ -186,3 +186,13 @@ def test_model_survives_texts_without_shared_terms() -> None:
     texts = ["a", "b", "c", "d", "e", "f"]
     report = labelmodel.find_suspects(texts, [0, 0, 0, 1, 1, 1], 2, folds=3)
     assert report.skill <= 0.2  # nothing to learn; the check turns this into one info finding
+
+
+def test_too_many_labels_stop_collecting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataprep.checks import mislabel
+
+    monkeypatch.setattr(mislabel, "MAX_LABELS", 10)
+    records = [{"text": f"text number {i}", "label": f"label-{i % 40}"} for i in range(200)]
+    found = dp404(tmp_path, write(tmp_path / "d.jsonl", records))
+    assert [(f.severity, f.path) for f in found] == [("info", "<dataset>")]
+    assert "stopped reading labels after 10 distinct ones" in found[0].message

@@ -6,7 +6,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from dataprep.api import lint
@@ -84,9 +84,13 @@ _bad_line = st.one_of(
 )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(lines=st.lists(st.one_of(_good_line, _good_line, _warn_line, _bad_line), min_size=0, max_size=25),
        bad=_bad_line, where=st.integers(min_value=0, max_value=30))
+@example(  # found by hypothesis: broken records once counted toward "most have a system prompt"
+    lines=['{"messages": [{"role": "assistant", "content": "x"}, {"role": "system", "content": "y"}]}'] * 4
+    + ['{"messages": [{"role": "user", "content": "alpha"}, {"role": "assistant", "content": "alpha"}]}'],
+    bad='{"messages": [{"role": "user", "content": "hi"}]}', where=0)
 def test_adding_an_error_record_never_raises_the_score(lines: list[str], bad: str, where: int) -> None:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)

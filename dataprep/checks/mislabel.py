@@ -39,6 +39,8 @@ _MAX_CELLS = 20_000_000
 #: the model must beat guessing the majority class by this share of the possible gain
 #: (Cohen's-kappa-like skill) before its disagreements mean anything
 MIN_SKILL = 0.2
+#: distinct labels at which the rule stops collecting (as the other label rules do)
+MAX_LABELS = 20_000
 #: labels named in an info message before "and N more"
 _LIST_LIMIT = 8
 
@@ -177,6 +179,7 @@ class MislabelCheck(Check):
         self.labels: dict[tuple[str, bool], int] = {}
         self.file = -1
         self.train = True
+        self.too_many = False
 
     def start_file(self, info: FileInfo, emit: Emit) -> None:
         self.file += 1
@@ -197,7 +200,14 @@ class MislabelCheck(Check):
         text = _clean(input_of(fmt, d))
         if not text:
             return  # nothing the label was given for
-        label = self.labels.setdefault(lab, len(self.labels))
+        label = self.labels.get(lab)
+        if label is None:
+            if len(self.labels) >= MAX_LABELS:
+                self.too_many = True  # no label set: stop collecting, say so at the end
+                self.available = False
+                self.rows.clear()
+                return
+            label = self.labels[lab] = len(self.labels)
         self.seen += 1
         if len(self.rows) < self.max_records:
             slot = len(self.rows)
@@ -233,6 +243,12 @@ class MislabelCheck(Check):
 
     def finish(self, emit: Emit) -> None:
         if CODE not in emit.enabled or self.context.stages["task"].task != "classification":
+            return
+        if self.too_many:
+            emit(CODE, DATASET, None, None,
+                 f"DP404 stopped reading labels after {MAX_LABELS} distinct ones: that many classes "
+                 "are no label set to learn; no record is checked for a likely wrong label",
+                 severity="info")
             return
         if not self.available:
             emit(CODE, DATASET, None, None, MISSING_EXTRA, severity="info")

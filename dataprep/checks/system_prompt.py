@@ -189,7 +189,9 @@ class SystemPromptCheck(Check):
 
     def observe(self, rec: Record, valid: bool) -> None:
         fmt = rec.format
-        if not self._on or fmt not in _FORMATS:
+        # valid records only: a broken record must never change which prompt is usual
+        # (or whether most have one), or adding it could hide a warning elsewhere
+        if not self._on or not valid or fmt not in _FORMATS:
             return
         d = rec.data
         turn: Any = _fast_system(d) if fmt == "chat" else False
