@@ -49,15 +49,18 @@ class LikelyMislabeled(Rule):
     """A record's label disagrees with what the rest of the dataset teaches (confident learning).
 
     Mislabelled examples teach the model the wrong answer, and a few percent of them are
-    common in hand-labelled data. A text classifier (TF-IDF words and characters, a
-    linear SVM and naive Bayes) is trained on the dataset itself with k-fold cross
-    validation, so every record is judged by a model that never saw it; confident
-    learning (cleanlab) then flags the records whose given label is unlikely next to the
-    one the model suggests, with per-class thresholds estimated from the data. Each
-    finding names the given label, the suggested one and the label-quality score (the
-    model's probability of the given label); review the lowest scores first. Labels with
-    fewer than ``folds`` examples cannot be cross-validated: they are left out and named
-    in one info finding. Needs the ``labels`` extra (scikit-learn and cleanlab).
+    common in hand-labelled data. A text classifier (TF-IDF words and characters, a linear
+    SVM and naive Bayes) is trained on the dataset itself with k-fold cross validation, so
+    every record is judged by a model that never saw it. Confident learning (cleanlab)
+    then flags the records whose given label is unlikely next to the one the model
+    suggests, with per-class thresholds estimated from the data; a record whose given
+    label gets under 1 % of the model's probability is flagged as well. Each finding names
+    the given label, the suggested one and the label-quality score (the model's
+    probability of the given label) with its rank: review the lowest scores first. Labels
+    with fewer than ``folds`` examples cannot be cross-validated: they are left out and
+    named in one info finding. When the model cannot learn the labels from the inputs at
+    all, one info finding says so instead. Needs the ``labels`` extra (scikit-learn and
+    cleanlab).
 
     Examples:
     pass: {"records": [{"text": "the cat purrs on the sofa", "label": "cat"}, {"text": "my cat purrs and sleeps", "label": "cat"}, {"text": "the cat chases a mouse", "label": "cat"}, {"text": "a cat purrs in the sun", "label": "cat"}, {"text": "the dog barks at the door", "label": "dog"}, {"text": "my dog barks and runs", "label": "dog"}, {"text": "the dog fetches a stick", "label": "dog"}, {"text": "a dog barks in the yard", "label": "dog"}], "options": {"folds": 2}, "task": "classification"}
