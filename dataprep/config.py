@@ -111,14 +111,20 @@ def find_project_config(start: Path | None = None) -> Path | None:
     return None
 
 
+def load_toml(path: Path, label: str) -> dict[str, Any]:
+    """A TOML file as a dict; unreadable or invalid files are a one-line ConfigError
+    naming ``label`` (configs, answers files and pattern packs all read this way)."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {label}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"invalid TOML in {label}: {exc}") from None
+
+
 def read_config_file(path: Path) -> dict[str, Any]:
     """The dataprep table of a config file (``[tool.dataprep]`` or a whole dataprep.toml)."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"invalid TOML in {path}: {exc}") from None
+    data = load_toml(path, f"config {path}")
     if path.name == "pyproject.toml":
         return dict(data.get("tool", {}).get("dataprep", {}))
     if "tool" in data and "dataprep" in data["tool"] and len(data) == 1:

@@ -10,18 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 from dataprep import roi as roi_mod
+from dataprep.config import load_toml
 from dataprep.errors import ConfigError
 
 ANSWER_KEYS: dict[str, str] = {
@@ -110,13 +105,7 @@ def load_answers(path: str | None, project_table: Mapping[str, Any] | None) -> t
     """Answers from ``--answers FILE`` (a TOML file; ``[tool.dataprep.gate]`` in a
     pyproject.toml also works), else from the project config's ``gate`` table."""
     if path is not None:
-        p = Path(path)
-        try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigError(f"cannot read answers file {path}: {exc.strerror or exc}") from None
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"invalid TOML in answers file {path}: {exc}") from None
+        data = load_toml(Path(path), f"answers file {path}")
         if "tool" in data and isinstance(data["tool"], Mapping) and "dataprep" in data["tool"]:
             tool = data["tool"]["dataprep"]
             gate_table = tool.get("gate", {}) if isinstance(tool, Mapping) else None

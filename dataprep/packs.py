@@ -20,17 +20,12 @@ Invalid packs are configuration errors (exit 2 naming the pack and pattern).
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
+from dataprep.config import load_toml
 from dataprep.errors import ConfigError
 from dataprep.resources import rules_dir
 
@@ -60,12 +55,7 @@ class PackSet:
 
 
 def _load_file(path: Path, label: str) -> list[Pattern]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read pattern pack {label}: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"invalid TOML in pattern pack {label}: {exc}") from None
+    data = load_toml(path, f"pattern pack {label}")
     items = data.get("pattern", [])
     if not isinstance(items, list):
         raise ConfigError(f"pattern pack {label}: [[pattern]] must be an array of tables")
