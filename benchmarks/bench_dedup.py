@@ -65,7 +65,7 @@ if str(REPO) not in sys.path:
 from dataprep.dedup.minhash import jaccard  # noqa: E402
 from dataprep.dedup.shingles import kinds_for, shingle  # noqa: E402
 from dataprep.dedup.stage import _prepare  # noqa: E402
-from dataprep.dedup.views import full_text  # noqa: E402
+from dataprep.records import near_text as full_text  # noqa: E402
 
 THRESHOLD = 0.8  # DP302's default
 STRONG = 0.85  # pairs at or above this must be found
@@ -552,7 +552,7 @@ def load_planted(meta: Path) -> list[Planted]:
 # signatures and an LSH index, query every record; write the (i, j) pairs found.
 BASELINE = r"""
 import sys, time, orjson, json
-from dataprep.dedup.views import full_text
+from dataprep.records import near_text as full_text
 from dataprep.dedup.stage import _prepare
 from datasketch import MinHash, MinHashLSH
 

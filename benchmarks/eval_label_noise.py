@@ -38,7 +38,7 @@ from dataprep import labelmodel
 from dataprep.api import lint
 from dataprep.dedup.minhash import jaccard
 from dataprep.dedup.shingles import kinds_for, shingle, word_hashes
-from dataprep.dedup.views import SEPARATORS
+from dataprep.records import SEPARATORS
 from dataprep.normalize import normalize
 
 DEFAULT_BANKING77 = REPO.parent / "shared" / "realdata" / "banking77" / "banking77_train.jsonl"

@@ -117,7 +117,7 @@ def build_result(out: RunOutput, cfg: config_mod.Config) -> Result:
     task_stage = stages["task"]
     exact = stages.get("exact")
     options = config_mod.rule_options(cfg, RULES)
-    minimum, recommended = thresholds(options, task_stage.task)
+    minimum, recommended = thresholds(options, task_stage.task, task_stage.volume)
     files = [f.to_dict() for f in out.files]
     train = [f for f in out.files if f.split == "train"]
     valid_train = sum(f.valid for f in train)

@@ -7,6 +7,7 @@ that raises becomes a DP901 finding at the record where it failed, and the run g
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,7 +15,8 @@ from typing import Any
 
 from dataprep.checks.base import Check, Emit, FileInfo, Rule
 from dataprep.config import Config, rule_options
-from dataprep.formats import UNKNOWN, apply_mapping, detect
+from dataprep import records
+from dataprep.records import FORMATS, UNKNOWN, apply_mapping, detect
 from dataprep.model import FileNote, Finding, ParseFailure, Record, Related
 from dataprep.sources import SourceSpec, read_source
 from dataprep.stages import ALWAYS, STAGES, Stage
@@ -31,6 +33,9 @@ class FileSummary:
     records: int = 0
     valid: int = 0
     formats: Counter[str] = field(default_factory=Counter)
+    #: records whose layout yielded any text, and the text size (characters) of each
+    text_records: int = 0
+    text_chars: array = field(default_factory=lambda: array("I"))
 
     @property
     def format(self) -> str:
@@ -39,13 +44,27 @@ class FileSummary:
             return UNKNOWN
         return max(known, key=lambda nf: (nf[0], -_FORMAT_ORDER.get(nf[1], 99)))[1]
 
+    def text_read(self) -> float | None:
+        """Share of the file's records whose text the layout read (None: no records)."""
+        return round(self.text_records / self.records, 4) if self.records else None
+
+    def median_tokens(self) -> int | None:
+        """Median estimated tokens of the records with text (UTF-8 characters / 4)."""
+        if not self.text_chars:
+            return None
+        chars = sorted(self.text_chars)
+        return -(-chars[(len(chars) - 1) // 2] // 4)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "format": self.format, "records": self.records,
-                "valid": self.valid, "split": self.split}
+        out: dict[str, Any] = {"path": self.path, "format": self.format, "records": self.records,
+                               "valid": self.valid, "split": self.split}
+        if self.records:
+            out["text_read"] = self.text_read()
+            out["median_tokens"] = self.median_tokens()
+        return out
 
 
-_FORMAT_ORDER = {f: i for i, f in enumerate(
-    ("chat", "completion", "alpaca", "sharegpt", "preference", "classification", "text"))}
+_FORMAT_ORDER = {f: i for i, f in enumerate(FORMATS)}
 
 
 class RunContext:
@@ -136,8 +155,8 @@ def run(
         global_emit(CRASH_CODE, path, line, record,
                     f"check {type(chk).__name__} raised {type(exc).__name__}: {exc}"[:300])
 
-    mapping = config.fields
     hint = config.format_hint
+    text_size = records.text_size
     total_records = 0
     total_valid = 0
     if progress is not None:
@@ -153,7 +172,13 @@ def run(
             _call(chk.start_file, crash, chk, spec.path, info, emit)
         by_format: dict[str, list[Check]] = {}
         for fmt in (*_FORMAT_ORDER, UNKNOWN):
-            by_format[fmt] = [c for c in file_checks if c.has_check and (c.formats is None or fmt in c.formats)]
+            by_format[fmt] = [c for c in file_checks
+                              if c.has_check and (c.formats is None or records.applies(fmt, c.formats))]
+        # a registry (LLaMA-Factory dataset_info.json) may name this file's layout and columns
+        spec_fields = getattr(spec, "fields", ())
+        mapping = {**config.fields, **dict(spec_fields)} if spec_fields else config.fields
+        layout = getattr(spec, "layout", None) or hint
+        text_chars = summary.text_chars
         observers = [c for c in checks if c.has_observe]
         failure_handlers = [c for c in file_checks if c.handles_failures]
         split = spec.split
@@ -164,7 +189,7 @@ def run(
                 d = item.data
                 if mapping:
                     apply_mapping(d, mapping)
-                fmt = hint or detect(d)
+                fmt = layout or detect(d)
                 item.format = fmt
                 fmt_counts[fmt] += 1
                 state.errors = False
@@ -177,6 +202,9 @@ def run(
                 state.in_check = False
                 valid = not state.errors and fmt != UNKNOWN
                 n_records += 1
+                size = text_size(fmt, d)
+                if size:
+                    text_chars.append(size)
                 if valid:
                     n_valid += 1
                 for st in stage_list:
@@ -195,6 +223,7 @@ def run(
                 for chk in file_checks:
                     _call(chk.note, crash, chk, spec.path, item, emit)
         summary.records, summary.valid = n_records, n_valid
+        summary.text_records = len(text_chars)
         total_records += n_records
         total_valid += n_valid
         ctx.format_of[spec.path] = summary.format

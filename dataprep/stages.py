@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from dataprep.formats import content_text, output_text
+from dataprep import records
 from dataprep.model import Record, Related
 from hashlib import blake2b
 
@@ -68,7 +68,7 @@ class ExactHashes(Stage):
         self.last_norm: str | None = None
         if not valid:
             return
-        norm = normalize(content_text(rec.format, rec.data))
+        norm = normalize(records.identity(rec.format, rec.data))
         self.last_norm = norm
         digest = blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         if split == "eval":
@@ -107,7 +107,8 @@ class ExactHashes(Stage):
 class TaskProfile(Stage):
     """Infers the task (classification vs generative) and counts labels of valid training records.
 
-    Classification when the majority format is ``classification``, or when every output
+    The majority layout's own task when it has one (classification records are
+    classification, preference and text are generative), else classification when every output
     is short and the outputs form a small set of repeated values (a chat or completion
     dataset whose answers are labels).
     """
@@ -123,6 +124,12 @@ class TaskProfile(Stage):
         self.seen = 0
         self.task = "generative"
         self.task_source = "inferred"
+        #: (minimum, recommended) of the majority layout's own volume policy, if it has one
+        self.volume: tuple[int, int] | None = None
+        self.layout = ""
+        #: unpaired-preference (KTO) labels of valid training records
+        self.desirable = 0
+        self.undesirable = 0
 
     def observe(self, rec: Record, valid: bool, split: str) -> None:
         if not valid or split == "eval":
@@ -130,14 +137,21 @@ class TaskProfile(Stage):
         fmt = rec.format
         self.formats[fmt] += 1
         self.seen += 1
-        if not self.outputs_short and fmt != "classification":
+        wanted = records.desirable(fmt, rec.data)
+        if wanted is not None:
+            if wanted:
+                self.desirable += 1
+            else:
+                self.undesirable += 1
+        labelled = records.get(fmt).task == "classification"
+        if not self.outputs_short and not labelled:
             return
-        out = output_text(fmt, rec.data)
+        out = records.output(fmt, rec.data)
         if out is None:
-            if fmt != "classification":
+            if not labelled:
                 self.outputs_short = False
             return
-        if fmt != "classification":
+        if not labelled:
             out = out.strip()
             if len(out) > MAX_LABEL_CHARS or "\n" in out:
                 self.outputs_short = False
@@ -157,11 +171,10 @@ class TaskProfile(Stage):
         if not self.seen:
             self.task = "generative"
             return
-        majority = self.formats.most_common(1)[0][0]
-        if majority == "classification":
-            self.task = "classification"
-        elif majority == "text" or majority == "preference":
-            self.task = "generative"
+        majority = records.get(self.formats.most_common(1)[0][0])
+        self.volume, self.layout = majority.volume, majority.name
+        if majority.task is not None:
+            self.task = majority.task
         elif (self.outputs_short and self.seen >= MIN_INFER_RECORDS
               and 2 <= len(self.labels) <= min(50, self.seen // 4)):
             self.task = "classification"

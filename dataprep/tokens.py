@@ -49,9 +49,8 @@ from typing import Any
 import orjson
 
 from dataprep.errors import ConfigError
-from dataprep.formats import chat_messages
+from dataprep import records
 from dataprep.resources import rules_dir
-from dataprep.textviews import turns
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -251,55 +250,43 @@ def _message_pieces(m: Mapping[str, Any], ptr: str) -> Iterator[Piece]:
 def sequences(fmt: str, d: Mapping[str, Any]) -> list[list[Piece]] | None:
     """The training sequences of a record, each a list of pieces in order.
 
-    One sequence for every format but preference, which trains prompt + chosen and
-    prompt + rejected (the longer one must fit).  Chat and ShareGPT get the chat
-    overhead; other formats are their text fields.  None when the format is unknown.
+    Conversations get the chat overhead: OpenAI-style messages piece by piece (every
+    string value, tool calls as JSON), ShareGPT turns as role + text; tool definitions are
+    counted as their JSON text.  Other layouts give their own sequences (paired preference
+    two: prompt + chosen and prompt + rejected, the longer one must fit).  None when the
+    layout is unknown.
     """
-    if fmt == "chat":
-        got = chat_messages(d)
-        if got is None:
-            return None
-        msgs, prefixes = got
-        out: list[Piece] = []
-        counters: dict[str, int] = {}
-        for m, prefix in zip(msgs, prefixes):
-            i = counters.get(prefix, 0)
-            counters[prefix] = i + 1
-            if type(m) is dict:
-                out.extend(_message_pieces(m, f"{prefix}/{i}"))
+    layout = records.get(fmt)
+    if fmt not in records.BY_NAME:
+        return None
+    conv = layout.conversation(d)
+    if conv is None:
+        return layout.token_sequences(d)
+    out: list[Piece] = []
+    if conv.style == "messages":
+        for prefix, msgs in conv.segments:
+            for i, m in enumerate(msgs):
+                if type(m) is dict:
+                    out.extend(_message_pieces(m, f"{prefix}/{i}"))
         for key in ("tools", "functions"):
             if d.get(key) is not None:
                 out.append((_json_text(d[key]), f"/{key}", 0))
-        out.append(("", "", REPLY_PRIMING))
-        return [out]
-    if fmt == "sharegpt":
-        out = []
-        if type(d.get("system")) is str:
-            out += [("system", "/system", TOKENS_PER_MESSAGE), (d["system"], "/system", 0)]
-        for t in turns(fmt, d):
+    else:
+        for t in layout.turns(d):
             # rendered as a chat by the trainers that read ShareGPT: same overhead
             out += [(t.role, t.pointer, TOKENS_PER_MESSAGE), (t.text, t.pointer, 0)]
         if d.get("tools") is not None:
             out.append((_json_text(d["tools"]), "/tools", 0))
-        out.append(("", "", REPLY_PRIMING))
-        return [out]
-    if fmt == "preference":
-        prompt: list[Piece] = []
-        sides: dict[str, list[Piece]] = {"/chosen": [], "/rejected": []}
-        if type(d.get("system")) is str:
-            prompt.append((d["system"], "/system", 0))
-        for t in turns(fmt, d):
-            side = next((s for s in sides if t.pointer.startswith(s)), None)
-            (sides[side] if side else prompt).append((t.text, t.pointer, 0))
-        return [prompt + sides["/chosen"], prompt + sides["/rejected"]]
-    if fmt == "classification":
-        out = [(t.text, t.pointer, 0) for t in turns(fmt, d)]
-        if type(d.get("label")) is str:
-            out.append((d["label"], "/label", 0))
-        return [out]
-    if fmt in ("completion", "alpaca", "text"):
-        return [[(t.text, t.pointer, 0) for t in turns(fmt, d)]]
-    return None
+    out.append(("", "", REPLY_PRIMING))
+    return [out]
+
+
+def describe(fmt: str, d: Mapping[str, Any]) -> str:
+    """What a record's count includes, for messages."""
+    layout = records.get(fmt)
+    if layout.conversation(d) is not None:
+        return "chat overhead included"
+    return "prompt + longer response" if layout.preference(d) is not None else "text fields"
 
 
 def _chars(seqs: list[list[Piece]]) -> int:

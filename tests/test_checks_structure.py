@@ -16,7 +16,7 @@ from dataprep.checks.chat import ChatCheck
 from dataprep.checks.input import FAILURES, InputCheck
 from dataprep.checks.records import RecordFormatsCheck
 from dataprep.checks.structure import MAX_PENDING_UNKNOWN, StructureCheck, pointer_key, quote
-from dataprep.formats import FORMATS, detect
+from dataprep.records import FORMATS, detect
 from dataprep.model import Record
 
 CHAT = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataprep.textviews import outputs, system_prompt, turns
+from dataprep.records import outputs, system_prompt, turns
 
 
 def test_roles_per_format() -> None:

@@ -21,33 +21,31 @@ from typing import Any
 
 import orjson
 
+from dataprep import records
 from dataprep.checks.base import Check, Emit, Rule
-from dataprep.checks.structure import MissingField, WrongType, json_type, quote
+from dataprep.checks.structure import MissingField, WrongType, quote
 from dataprep.model import Record
+from dataprep.records import Conversation
+from dataprep.records.messages import json_type
+from dataprep.records.roles import ROLE_HINTS
+from dataprep.records.toolcalls import might_hold_calls, text_calls
 
 # role classes
 _SYS, _USER, _ASST, _TOOL, _FUNC, _OTHER = range(6)
 # what the previous non-system turn was
 _L_NONE, _L_USER, _L_ASST, _L_CALL, _L_TOOL = range(5)
 
-CHAT_ROLES: dict[str, int] = {
-    "system": _SYS, "developer": _SYS, "user": _USER, "assistant": _ASST,
-    "tool": _TOOL, "function": _FUNC,
-}
-#: ShareGPT speakers, including the LLaMA-Factory tool-use variants
-SHAREGPT_ROLES: dict[str, int] = {
-    "human": _USER, "user": _USER, "gpt": _ASST, "assistant": _ASST, "system": _SYS,
-    "developer": _SYS, "function_call": _ASST, "observation": _TOOL, "tool": _TOOL,
-}
-_ROLE_HINTS = {
-    "human": "user", "gpt": "assistant", "bot": "assistant", "model": "assistant",
-    "ai": "assistant", "chatgpt": "assistant", "system_prompt": "system",
-    "observation": "tool", "function_call": "assistant",
-}
+#: the walk's role class of each class name of ``records.roles`` (a ShareGPT ``call`` turn
+#: is an assistant turn that makes a call)
+_CLASS = {"system": _SYS, "user": _USER, "assistant": _ASST, "call": _ASST, "tool": _TOOL,
+          "function": _FUNC}
 #: record-level keys the full walk must validate
 _RECORD_TOOL_KEYS = frozenset({"tools", "functions", "parallel_tool_calls", "prompt", "completion"})
 _PLACEHOLDER_PARTS = frozenset({"image", "audio", "video"})
-_PART_TYPES = "text, image_url, input_audio, file, refusal"
+#: LLaMA-Factory v1 parts: {"type", "value"}; media parts give a path or URL as the value
+_VALUE_TEXT_PARTS = frozenset({"text", "reasoning"})
+_VALUE_MEDIA_PARTS = frozenset({"image_url", "video_url", "audio_url"})
+_PART_TYPES = "text, image_url, input_audio, file, refusal; v1: reasoning, tool_call, video_url, audio_url"
 
 
 class UnknownRole(Rule):
@@ -260,13 +258,13 @@ class ChatCheck(Check):
     rules = (UnknownRole, SystemNotFirst, NotAlternating, NoAssistantTurn, NoUserTurn,
              EmptyContent, BadContentPart, BadWeight, BadToolCall, ToolArgumentsNotJson,
              ToolResultWithoutCall, MissingField, WrongType)
-    formats = frozenset({"chat", "sharegpt"})
+    formats = frozenset({"conversation"})
 
     def check(self, rec: Record, emit: Emit) -> None:
         d = rec.data
-        msgs = d.get("messages")
-        if (type(msgs) is list and rec.format == "chat"
-                and (len(d) == 1 or d.keys().isdisjoint(_RECORD_TOOL_KEYS))):
+        layout = records.get(rec.format)
+        msgs = layout.plain_messages(d)
+        if msgs is not None and (len(d) == 1 or d.keys().isdisjoint(_RECORD_TOOL_KEYS)):
             # Fast path: a pre-scan that proves a plain record clean (messages of exactly
             # role + non-blank string content, system first, user and assistant
             # alternating, both present).  Anything else, even if valid, goes to the full
@@ -301,28 +299,26 @@ class ChatCheck(Check):
         self._full(rec, d, emit)
 
     def _full(self, rec: Record, d: dict[str, Any], emit: Emit) -> None:
-        if rec.format == "sharegpt":
-            self._sharegpt(rec, d, emit)
+        """The walk that reports: every message, tool calls and record-level tools."""
+        conv = records.get(rec.format).conversation(d)
+        if conv is None:
+            return  # the record's own fields are wrong: DP104/DP105 of the record check
+        if conv.style == "turns":
+            self._turns(rec, d, conv, emit)
             return
         defined = self._record_tools(rec, d, emit) if len(d) > 1 else None
-        msgs = d.get("messages")
-        if type(msgs) is list:
-            self._walk(rec, emit, (("/messages", msgs),), defined)
-        elif msgs is not None or "messages" in d:
-            emit.at("DP105", rec, f'"messages" must be a list of messages, not {json_type(msgs)}',
-                    "/messages")
-        else:
-            self._prompt_completion(rec, d, emit, defined)
+        self._walk(rec, emit, conv, defined)
 
     # ------------------------------------------------------------------ chat walk
 
-    def _walk(self, rec: Record, emit: Emit, segments: tuple[tuple[str, list[Any]], ...],
-              defined: set[str] | None) -> None:
+    def _walk(self, rec: Record, emit: Emit, conv: Conversation, defined: set[str] | None) -> None:
+        segments = conv.segments
+        table = conv.roles
         users = assistants = trained = 0
         last = _L_NONE
         non_system = False
         ids: list[str] | None = None  # tool call ids so far (None: no tool call yet)
-        legacy = False  # an assistant function_call seen
+        legacy = False  # an assistant function_call, or a call written as text, seen
         for prefix, msgs in segments:
             for i, m in enumerate(msgs):
                 if type(m) is not dict:
@@ -331,9 +327,10 @@ class ChatCheck(Check):
                     non_system = True
                     continue
                 role = m.get("role")
-                r = CHAT_ROLES.get(role, _OTHER) if type(role) is str else _OTHER
+                cls = table.get(role) if type(role) is str else None
+                r = _CLASS[cls] if cls is not None else _OTHER
                 if r == _OTHER:
-                    self._bad_role(rec, emit, m, role, f"{prefix}/{i}", "role", CHAT_ROLES)
+                    self._bad_role(rec, emit, m, role, f"{prefix}/{i}", "role", table, conv.noun)
                 content = m.get("content")
                 calls = False
                 counts = True  # trained on (weight absent or 1)
@@ -341,11 +338,15 @@ class ChatCheck(Check):
                     calls, counts, ids, legacy = self._extras(
                         rec, emit, m, r, f"{prefix}/{i}", ids, legacy, defined)
                 if type(content) is str:
+                    if r == _ASST and might_hold_calls(content):
+                        if self._text_calls(rec, emit, content, f"{prefix}/{i}/content"):
+                            calls = legacy = True
                     if (not content or content.isspace()) and not calls:
                         emit.at("DP115", rec, f"{_role_name(role)} message has empty content",
                                 f"{prefix}/{i}/content")
                 elif type(content) is list:
-                    self._parts(rec, emit, content, f"{prefix}/{i}/content", calls, role)
+                    if self._parts(rec, emit, content, f"{prefix}/{i}/content", calls, role):
+                        calls = legacy = True
                 else:
                     self._bad_content(rec, emit, m, content, calls, f"{prefix}/{i}")
                 if r == _USER:
@@ -374,47 +375,41 @@ class ChatCheck(Check):
                     non_system = True
         n = sum(len(s) for _, s in segments)
         self._turn_totals(rec, emit, n, users, assistants, trained, segments[0][0],
-                          segments[-1][0], "messages")
+                          segments[-1][0], "messages", conv.needs_reply)
+
+    def _text_calls(self, rec: Record, emit: Emit, text: str, ptr: str) -> bool:
+        """Calls written in an assistant's text (Hermes, ToolACE): DP119 for each that does
+        not parse; True when the text makes calls."""
+        found = text_calls(text)
+        for call in found:
+            if call.problem is not None:
+                emit.at("DP119", rec, f"{call.problem}: {quote(call.arguments, 40)}", ptr)
+        return bool(found)
 
     def _turn_totals(self, rec: Record, emit: Emit, n: int, users: int, assistants: int,
-                     trained: int, first: str, last: str, what: str) -> None:
+                     trained: int, first: str, last: str, what: str,
+                     needs_reply: bool = True) -> None:
         if n == 0:
             emit.at("DP113", rec, f"{what} is empty: nothing to learn", last)
             return
-        if assistants == 0:
+        if not needs_reply:
+            pass  # the reply lives outside the conversation (ShareGPT DPO)
+        elif assistants == 0:
             emit.at("DP113", rec, "no assistant message: nothing to learn", last)
         elif trained == 0:
             emit.at("DP113", rec, "every assistant message has weight 0: nothing to learn", last)
         if users == 0:
             emit.at("DP114", rec, "no user message: the replies answer nothing", first)
 
-    def _prompt_completion(self, rec: Record, d: dict[str, Any], emit: Emit,
-                           defined: set[str] | None) -> None:
-        """Conversational prompt/completion (TRL): both must be message lists."""
-        p, c = d.get("prompt"), d.get("completion")
-        if type(p) is list and type(c) is list:
-            self._walk(rec, emit, (("/prompt", p), ("/completion", c)), defined)
-            return
-        if "prompt" not in d and "completion" not in d:
-            emit.at("DP104", rec, 'chat record has no "messages"', "")
-            return
-        for key, value in (("prompt", p), ("completion", c)):
-            if key not in d:
-                emit.at("DP104", rec, f'conversational record has no "{key}" message list', "")
-            elif type(value) is not list:
-                emit.at("DP105", rec, f'"{key}" must be a list of messages like the other field, '
-                        f"not {json_type(value)}", f"/{key}")
-
     def _bad_role(self, rec: Record, emit: Emit, m: dict[str, Any], role: Any, ptr: str,
-                  key: str, known: dict[str, int]) -> None:
+                  key: str, known: Any, noun: str) -> None:
         if role is None and key not in m:
-            noun = "turn" if known is SHAREGPT_ROLES else "message"
             emit.at("DP104", rec, f'{noun} has no "{key}"', ptr)
         elif type(role) is not str:
             emit.at("DP105", rec, f'"{key}" must be a string, not {json_type(role)}',
                     f"{ptr}/{key}")
         else:
-            hint = _ROLE_HINTS.get(role.strip().lower())
+            hint = ROLE_HINTS.get(role.strip().lower())
             if hint is None and role.strip().lower() in known:
                 hint = role.strip().lower()
             tip = f" (did you mean {hint!r}?)" if hint and hint in known else ""
@@ -436,14 +431,32 @@ class ChatCheck(Check):
                 f"{json_type(content)}", f"{ptr}/content")
 
     def _parts(self, rec: Record, emit: Emit, parts: list[Any], ptr: str, calls: bool,
-               role: Any) -> None:
-        """Content parts: each must be a typed object with its payload."""
+               role: Any) -> bool:
+        """Content parts: each must be a typed object with its payload; True when a part is a
+        tool call (LLaMA-Factory v1)."""
         substance = False
         bad = False
+        made_call = False
         for j, p in enumerate(parts):
             problem = None
             if type(p) is not dict:
                 problem = f"content part must be an object, not {json_type(p)}"
+            elif "value" in p and "text" not in p:  # LLaMA-Factory v1: {"type", "value"}
+                t = p.get("type")
+                v = p.get("value")
+                if t in _VALUE_TEXT_PARTS or t in _VALUE_MEDIA_PARTS:
+                    if type(v) is not str:
+                        problem = f'a "{t}" part needs a string "value", not {json_type(v)}'
+                    elif v.strip():
+                        substance = True
+                elif t == "tool_call":
+                    made_call = substance = True
+                    if type(v) is str:
+                        _json_object(rec, emit, v, f"{ptr}/{j}/value", "tool_call part")
+                    elif type(v) is not dict:
+                        problem = f'a "tool_call" part needs a JSON object "value", not {json_type(v)}'
+                else:
+                    problem = f"unknown content part type {quote(t, 40)} (known: {_PART_TYPES})"
             else:
                 t = p.get("type")
                 if t == "text":
@@ -492,6 +505,7 @@ class ChatCheck(Check):
         if not substance and not bad and not calls:
             what = "an empty list" if not parts else "only empty text parts"
             emit.at("DP115", rec, f"{_role_name(role)} message content is {what}", ptr)
+        return made_call
 
     def _extras(self, rec: Record, emit: Emit, m: dict[str, Any], r: int, ptr: str,
                 ids: list[str] | None, legacy: bool, defined: set[str] | None
@@ -507,6 +521,13 @@ class ChatCheck(Check):
                 emit.at("DP117", rec, '"weight" is only allowed on assistant messages',
                         f"{ptr}/weight")
             elif w == 0:
+                counts = False
+        lw = m.get("loss_weight")  # LLaMA-Factory v1: a loss multiplier on any message
+        if lw is not None:
+            if type(lw) not in (int, float) or type(lw) is bool or lw < 0:
+                emit.at("DP117", rec, f'"loss_weight" must be a non-negative number, not '
+                        f"{quote(lw, 20)}", f"{ptr}/loss_weight")
+            elif lw == 0 and r == _ASST:
                 counts = False
         calls = False
         tc = m.get("tool_calls")
@@ -673,84 +694,77 @@ class ChatCheck(Check):
 
     # ------------------------------------------------------------------ ShareGPT
 
-    def _sharegpt(self, rec: Record, d: dict[str, Any], emit: Emit) -> None:
+    def _turns(self, rec: Record, d: dict[str, Any], conv: Conversation, emit: Emit) -> None:
+        """ShareGPT-style turns: a speaker tag and a string value each."""
         if len(d) > 1:
-            self._sharegpt_keys(rec, d, emit)
-        conv = d.get("conversations")
-        if type(conv) is not list:
-            if "conversations" not in d:
-                emit.at("DP104", rec, 'ShareGPT record has no "conversations"', "")
-            else:
-                emit.at("DP105", rec, f'"conversations" must be a list of turns, not '
-                        f"{json_type(conv)}", "/conversations")
-            return
-        users = assistants = 0
+            self._sharegpt_tools(rec, d, emit)
+        users = assistants = n = 0
         last = _L_NONE
         non_system = False
         calls_seen = False
-        for i, t in enumerate(conv):
-            if type(t) is not dict:
-                emit.at("DP105", rec, f"turn must be an object, not {json_type(t)}",
-                        f"/conversations/{i}")
-                non_system = True
-                continue
-            if "from" in t or "role" not in t:
-                rk, vk = "from", "value"
-            else:  # some exports put chat-style role/content turns under "conversations"
-                rk, vk = "role", "content"
-            frm = t.get(rk)
-            r = SHAREGPT_ROLES.get(frm, _OTHER) if type(frm) is str else _OTHER
-            if r == _OTHER:
-                self._bad_role(rec, emit, t, frm, f"/conversations/{i}", rk, SHAREGPT_ROLES)
-            value = t.get(vk)
-            call = frm == "function_call"
-            if type(value) is str:
-                if not value or value.isspace():
-                    emit.at("DP115", rec, f"{_role_name(frm)} turn has an empty {vk}",
-                            f"/conversations/{i}/{vk}")
-                elif call:
-                    _json_object(rec, emit, value, f"/conversations/{i}/{vk}",
-                                 "function_call value", allow_list=True)
-            elif vk not in t:
-                emit.at("DP104", rec, f'turn has no "{vk}"', f"/conversations/{i}")
-            else:
-                emit.at("DP105", rec, f'"{vk}" must be a string, not {json_type(value)}',
-                        f"/conversations/{i}/{vk}")
-            if r == _USER:
-                if last == _L_USER:
-                    emit.at("DP112", rec, "two user turns in a row", f"/conversations/{i}")
-                last = _L_USER
-                users += 1
-                non_system = True
-            elif r == _ASST:
-                if last == _L_ASST or last == _L_CALL:
-                    emit.at("DP112", rec, "two assistant turns in a row", f"/conversations/{i}")
-                last = _L_CALL if call else _L_ASST
-                calls_seen = calls_seen or call
-                assistants += 1
-                non_system = True
-            elif r == _SYS:
-                if non_system:
-                    emit.at("DP111", rec, "system turn after the conversation started; put it "
-                            "first (or in the record's \"system\" field)", f"/conversations/{i}")
-            elif r == _TOOL:
-                if not calls_seen:
-                    emit.at("DP120", rec, f"{frm} turn, but no earlier function_call turn",
-                            f"/conversations/{i}")
-                elif last != _L_CALL and last != _L_TOOL:
-                    emit.at("DP112", rec, "tool result does not follow the function_call turn",
-                            f"/conversations/{i}")
-                last = _L_TOOL
-                non_system = True
-            else:
-                non_system = True
-        self._turn_totals(rec, emit, len(conv), users, assistants, assistants,
-                          "/conversations", "/conversations", "conversations")
+        rk, vk, table = conv.role_key, conv.content_key, conv.roles
+        for prefix, turns in conv.segments:
+            for i, t in enumerate(turns):
+                n += 1
+                ptr = f"{prefix}/{i}"
+                if type(t) is not dict:
+                    emit.at("DP105", rec, f"turn must be an object, not {json_type(t)}", ptr)
+                    non_system = True
+                    continue
+                frm = t.get(rk)
+                cls = table.get(frm) if type(frm) is str else None
+                r = _CLASS[cls] if cls is not None else _OTHER
+                if r == _OTHER:
+                    self._bad_role(rec, emit, t, frm, ptr, rk, table, conv.noun)
+                value = t.get(vk)
+                call = cls == "call"
+                if type(value) is str:
+                    if not value or value.isspace():
+                        emit.at("DP115", rec, f"{_role_name(frm)} turn has an empty {vk}",
+                                f"{ptr}/{vk}")
+                    elif call:
+                        _json_object(rec, emit, value, f"{ptr}/{vk}", "function_call value",
+                                     allow_list=True)
+                    elif r == _ASST and might_hold_calls(value):
+                        call = self._text_calls(rec, emit, value, f"{ptr}/{vk}")
+                elif vk not in t:
+                    emit.at("DP104", rec, f'turn has no "{vk}"', ptr)
+                else:
+                    emit.at("DP105", rec, f'"{vk}" must be a string, not {json_type(value)}',
+                            f"{ptr}/{vk}")
+                if r == _USER:
+                    if last == _L_USER:
+                        emit.at("DP112", rec, "two user turns in a row", ptr)
+                    last = _L_USER
+                    users += 1
+                    non_system = True
+                elif r == _ASST:
+                    if last == _L_ASST or last == _L_CALL:
+                        emit.at("DP112", rec, "two assistant turns in a row", ptr)
+                    last = _L_CALL if call else _L_ASST
+                    calls_seen = calls_seen or call
+                    assistants += 1
+                    non_system = True
+                elif r == _SYS:
+                    if non_system:
+                        emit.at("DP111", rec, "system turn after the conversation started; put "
+                                "it first (or in the record's \"system\" field)", ptr)
+                elif r == _TOOL or r == _FUNC:
+                    if not calls_seen:
+                        emit.at("DP120", rec, f"{frm} turn, but no earlier turn made a tool call "
+                                "(function_call turn, <tool_call> or [name(...)] text)", ptr)
+                    elif last != _L_CALL and last != _L_TOOL:
+                        emit.at("DP112", rec, "tool result does not follow the turn that made "
+                                "the call", ptr)
+                    last = _L_TOOL
+                    non_system = True
+                else:
+                    non_system = True
+        first, end = conv.segments[0][0], conv.segments[-1][0]
+        self._turn_totals(rec, emit, n, users, assistants, assistants, first, end,
+                          "conversations", conv.needs_reply)
 
-    def _sharegpt_keys(self, rec: Record, d: dict[str, Any], emit: Emit) -> None:
-        system = d.get("system")
-        if system is not None and type(system) is not str:
-            emit.at("DP105", rec, f'"system" must be a string, not {json_type(system)}', "/system")
+    def _sharegpt_tools(self, rec: Record, d: dict[str, Any], emit: Emit) -> None:
         tools = _load_tools(rec, d, emit)
         if tools is None:
             return

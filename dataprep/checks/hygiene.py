@@ -33,7 +33,9 @@ from typing import Any
 from dataprep import packs
 from dataprep.checks.base import Check, Emit, FileInfo, Rule
 from dataprep.model import Record
-from dataprep.textviews import Turn, turns
+from dataprep import records
+from dataprep.records import Turn, turns
+from dataprep.records.toolcalls import might_hold_calls, text_calls
 
 try:  # the regex parser moved in Python 3.11; it is only read, never patched
     from re import _parser as _sre_parse  # type: ignore[attr-defined]
@@ -377,13 +379,13 @@ def _char_problems(text: str) -> list[str]:
     return out
 
 
-def _whitespace_problems(text: str, fmt: str) -> list[str]:
+def _whitespace_problems(text: str, lead_ok: bool) -> list[str]:
     """Leading/trailing whitespace of a reply, minus the conventions that put it there."""
     out = []
     if text[0].isspace():
         body = text.lstrip()
         lead = text[: len(text) - len(body)]
-        legacy = fmt in ("completion", "preference") and lead == " "
+        legacy = lead_ok and lead == " "
         if not legacy:
             out.append(f"leading whitespace {_show(lead)}")
     if text[-1].isspace():
@@ -758,6 +760,8 @@ class HygieneCheck(Check):
             self._gated = [_Gated(p) for p in loaded.for_rule(["DP506"])]
         self._plans: dict[str, _Plan] = {}
         o502, o507, o508 = options["DP502"], options["DP507"], options["DP508"]
+        self._replies = self._judged = True
+        self._lead_ok = False
         self._trivial = {_norm_reply(s): s for s in o502["trivial_replies"] if _norm_reply(s)}
         self._trivial_max = max((len(s) for s in o502["trivial_replies"]), default=0) + 8
         self._min_chars = int(o507["min_chars"])
@@ -799,18 +803,25 @@ class HygieneCheck(Check):
         self._pending = []
         fmt = rec.format
         d = rec.data
-        msgs = d.get("messages") if fmt == "chat" else None
-        if type(msgs) is list and _plain_messages(msgs):
+        layout = records.get(fmt)
+        # raw documents have no replies; an undesirable (KTO) reply is bad on purpose
+        self._replies = layout.replies
+        self._judged = layout.desirable(d) is not False
+        self._lead_ok = layout.leading_space_ok
+        msgs = layout.plain_messages(d)
+        if msgs is not None and _plain_messages(msgs):
             # fast path for the commonest layout; pointers are built only for findings
             for i, m in enumerate(msgs):
                 text = m["content"]
                 if text:
                     role = m.get("role")
-                    self._turn(rec, emit, fmt, role if type(role) is str else "?", text, None, i)
+                    if role == "assistant" and might_hold_calls(text) and text_calls(text):
+                        continue  # a tool call written as text is not prose
+                    self._turn(rec, emit, role if type(role) is str else "?", text, None, i)
         else:
             for t in turns(fmt, d):
-                if t.text:
-                    self._turn(rec, emit, fmt, t.role, t.text, t.pointer, -1)
+                if t.text and t.kind != "call":
+                    self._turn(rec, emit, t.role, t.text, t.pointer, -1)
 
     def observe(self, rec: Record, valid: bool) -> None:
         pending, self._pending = self._pending, []
@@ -829,7 +840,7 @@ class HygieneCheck(Check):
 
     # -- one turn
 
-    def _turn(self, rec: Record, emit: Emit, fmt: str, role: str, text: str,
+    def _turn(self, rec: Record, emit: Emit, role: str, text: str,
               pointer: str | None, index: int) -> None:
         """Every rule on one non-empty text (``pointer`` None: ``/messages/<index>/content``)."""
         assistant = role == "assistant"
@@ -839,9 +850,9 @@ class HygieneCheck(Check):
                 problems = _control_bytes(bad) if bad else []
             else:
                 problems = _char_problems(text)
-            if assistant and fmt != "text" and (text[0].isspace() or text[-1].isspace()):
+            if assistant and self._replies and (text[0].isspace() or text[-1].isspace()):
                 if text.strip():
-                    problems.extend(_whitespace_problems(text, fmt))
+                    problems.extend(_whitespace_problems(text, self._lead_ok))
             if "`" in text:
                 fences = _fence_lines(text)
                 if fences % 2 and not (assistant and self._do507):
@@ -850,11 +861,11 @@ class HygieneCheck(Check):
                 ptr = pointer or f"/messages/{index}/content"
                 label = _label(Turn(role, text, ptr))
                 emit.at("DP505", rec, f"{label}: " + "; ".join(problems), ptr)
-        if self._do506:
+        if self._do506 and (self._judged or not assistant):
             self._leftovers(rec, emit, role, text, pointer, index)
-        if assistant:
-            if self._do507:
-                self._truncated(rec, emit, fmt, role, text, pointer, index)
+        if assistant and self._judged:
+            if self._do507 and self._replies:
+                self._truncated(rec, emit, role, text, pointer, index)
             if self._do502:
                 stripped = text.strip()
                 if stripped:
@@ -904,10 +915,9 @@ class HygieneCheck(Check):
             emit.at("DP506", rec, f"{g.pattern.id} ({g.pattern.description}) in the "
                                   f"{_label(Turn(role, text, ptr))}: {shown}", ptr)
 
-    def _truncated(self, rec: Record, emit: Emit, fmt: str, role: str, text: str,
+    def _truncated(self, rec: Record, emit: Emit, role: str, text: str,
                    pointer: str | None, index: int) -> None:
-        if fmt == "text":
-            return  # raw documents are chunked anywhere; only replies have endings
+        # raw documents are chunked anywhere: only replies have endings (see ``_judged``)
         ptr = pointer or f"/messages/{index}/content"
         label = _label(Turn(role, text, ptr))
         if "`" in text:

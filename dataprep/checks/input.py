@@ -1,4 +1,4 @@
-"""DP001-DP010: input that could not become records, and notes about the file's bytes.
+"""DP001-DP012: input that could not become records, and notes about the file's bytes.
 
 Sources never raise on bad input: they yield ``ParseFailure`` and ``FileNote`` values
 with a ``kind`` (see ``dataprep/sources``), and this check maps each kind to its rule.
@@ -184,6 +184,42 @@ class Unreadable(Rule):
     severity = "error"
 
 
+class NotADataset(Rule):
+    """A JSON file holds one document that is not a dataset (a registry, report or config).
+
+    A trainer given this file either stops or trains on nothing; and linting it record by
+    record would bury the one thing to know, that it is not data, under findings about
+    every line.  A dataprep report, a LLaMA-Factory registry (dataset_info.json, whose
+    listed files are linted when its folder is) and a JSON object that fits no record
+    layout are each one warning; a directory walk leaves reports and registries out.
+
+    Examples:
+    pass: {"text": "hello"}\\n
+    fail: (a .json file holding one object that fits no record layout, e.g. a package.json)
+    """
+
+    code = "DP011"
+    name = "input.not-a-dataset"
+    severity = "warning"
+
+
+class RegistryMissingFile(Rule):
+    """A LLaMA-Factory dataset_info.json names a local file that does not exist (or none).
+
+    The trainer reads the registry, not the folder: a dataset whose file_name is missing,
+    misspelt or not a file name stops the training job when that dataset is selected,
+    after the expensive setup. Reported at the entry, with the dataset name.
+
+    Examples:
+    pass: {"text": "hello"}\\n
+    fail: (a folder whose dataset_info.json names "train.json", which does not exist)
+    """
+
+    code = "DP012"
+    name = "input.registry-missing-file"
+    severity = "error"
+
+
 #: ParseFailure kind -> (rule code, message template around the source's detail)
 FAILURES: dict[str, tuple[str, str]] = {
     "invalid-utf8": ("DP002", "{detail}; re-encode the file as UTF-8"),
@@ -195,7 +231,9 @@ FAILURES: dict[str, tuple[str, str]] = {
     "unreadable": ("DP010", "file could not be read to the end: {detail}"),
 }
 #: FileNote kind -> rule code
-NOTES: dict[str, str] = {"no-records": "DP001", "bom": "DP008", "crlf": "DP009"}
+NOTES: dict[str, str] = {"no-records": "DP001", "bom": "DP008", "crlf": "DP009",
+                         "not-a-dataset": "DP011", "registry-missing-file": "DP012",
+                         "registry-bad-entry": "DP012"}
 _LEADING_INT = re.compile(r"\s*(\d+)")
 
 
@@ -203,7 +241,7 @@ class InputCheck(Check):
     """Maps the sources' parse failures and file notes to DP0xx findings."""
 
     rules = (NoRecords, InvalidUtf8, InvalidJson, NotObject, NonFiniteNumber, Truncated,
-             TooDeep, ByteOrderMark, CrlfLineEnds, Unreadable)
+             TooDeep, ByteOrderMark, CrlfLineEnds, Unreadable, NotADataset, RegistryMissingFile)
 
     def failure(self, item: ParseFailure, emit: Emit) -> None:
         fallback = ("DP003", f"unparseable input ({item.kind}): {{detail}}")
@@ -222,8 +260,12 @@ class InputCheck(Check):
         code = NOTES.get(item.kind)
         if code is None:
             return
-        detail = " ".join(str(item.detail).split())[:200]
-        if code == "DP009":
+        detail = " ".join(str(item.detail).split())[:300]
+        if code == "DP011":
+            emit(code, item.path, item.line, None, f"not a dataset file: {detail}")
+        elif code == "DP012":
+            emit(code, item.path, item.line, None, detail)
+        elif code == "DP009":
             m = _LEADING_INT.match(detail)
             count = int(m.group(1)) if m else 1
             emit(code, item.path, None, None,

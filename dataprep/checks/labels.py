@@ -26,7 +26,7 @@ non-classification records that need re-measuring (see ``_near_pairs``).
 
 from __future__ import annotations
 
-import json
+
 import re
 from array import array
 from collections import Counter, defaultdict
@@ -35,8 +35,8 @@ from hashlib import blake2b
 from typing import Any
 
 from dataprep.checks.base import Check, Emit, Rule
-from dataprep.dedup.views import SEPARATORS, prompt_response
-from dataprep.formats import output_text
+from dataprep import records
+from dataprep.records import SEPARATORS
 from dataprep.model import Record, Related
 from dataprep.normalize import normalize
 from dataprep.stages import MAX_LABEL_CHARS
@@ -136,17 +136,14 @@ class LabelVariant(Rule):
 def label_of(fmt: str, d: Mapping[str, Any]) -> tuple[str, bool] | None:
     """(label text, is a string) of a record, or None when it has no usable label.
 
-    Non-string labels become their JSON text (``1``, ``true``); lists and objects are
-    DP105's, blank strings DP171's, and neither is a label here.
+    An explicit label (classification): non-string labels become their JSON text (``1``,
+    ``true``); lists and objects are DP105's, blank strings DP171's, and neither is a label
+    here.  Other layouts: their output when it is short enough to be a label.
     """
-    if fmt == "classification":
-        v = d.get("label")
-        if type(v) is str:
-            return (v, True) if v.strip() else None
-        if type(v) in (int, float, bool):
-            return json.dumps(v), False
-        return None
-    out = output_text(fmt, d)
+    layout = records.get(fmt)
+    if layout.task == "classification":
+        return layout.label(d)
+    out = layout.output(d)
     if out is None:
         return None
     out = out.strip()
@@ -157,15 +154,7 @@ def label_of(fmt: str, d: Mapping[str, Any]) -> tuple[str, bool] | None:
 
 def input_of(fmt: str, d: Mapping[str, Any]) -> str:
     """The input a label was given for ("" when there is none); see the module docstring."""
-    if fmt == "classification":
-        t = d.get("text")
-        return t if type(t) is str else ""
-    prompt = prompt_response(fmt, d)[0]
-    if fmt in ("chat", "sharegpt") and prompt:
-        kept = [seg for seg in prompt.split("\x1e")
-                if seg.split("\x1f", 1)[0] not in _SYSTEM_ROLES]
-        return "\x1e".join(kept) if kept else prompt
-    return prompt
+    return records.get(fmt).label_input(d)
 
 
 def _digest(norm: str) -> bytes:
@@ -528,9 +517,10 @@ def _near_pairs(near: Any, labels: array, digests: array,
     re-measured on the input as this module defines it (re-read from disk), with the
     stage's shingles and threshold.
     """
-    from dataprep.formats import FORMATS
+    from dataprep.records import FORMATS
 
-    clf = FORMATS.index("classification")
+    # layouts whose near-duplicate text is the labelled input itself
+    text_only = {i for i, f in enumerate(FORMATS) if records.get(f).near_is_input}
     n = len(labels)
     recheck: dict[tuple[int, int], None] = {}
     for edges, is_prompt in ((near.result.full, False), (near.result.prompt, True)):
@@ -544,7 +534,7 @@ def _near_pairs(near: Any, labels: array, digests: array,
                 continue  # no input to compare
             if canon[labels[a]] == canon[labels[b]]:
                 continue
-            if near.fmt[a] == clf and near.fmt[b] == clf:
+            if near.fmt[a] in text_only and near.fmt[b] in text_only:
                 if not is_prompt:
                     yield a, b, e.similarity
             else:
@@ -560,7 +550,7 @@ def _remeasure(near: Any, pairs: list[tuple[int, int]]) -> Iterable[tuple[int, i
     from dataprep.dedup.fetch import fetch_many
     from dataprep.dedup.minhash import jaccard
     from dataprep.dedup.shingles import kinds_for, shingle, word_hashes
-    from dataprep.formats import FORMATS, UNKNOWN
+    from dataprep.records import FORMATS, UNKNOWN
 
     names = (*FORMATS, UNKNOWN)
     ctx = near.context

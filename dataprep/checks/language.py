@@ -59,7 +59,7 @@ from dataprep.langid import (
     wilson,
 )
 from dataprep.model import Record
-from dataprep.textviews import turns
+from dataprep import records
 
 DATASET = "<dataset>"
 #: characters of a record's text that are screened (and given to langdetect)
@@ -170,11 +170,12 @@ def record_text(fmt: str, d: Mapping[str, Any]) -> tuple[str, str]:
     """
     pieces: list[str] = []
     best_ptr, best_len, need = "", 0, PREFIX_CHARS
-    msgs = d.get("messages") if fmt == "chat" else None
-    if type(msgs) is list and all(type(m) is dict and type(m.get("content")) is str for m in msgs):
+    msgs = records.get(fmt).plain_messages(d)
+    if msgs is not None and all(type(m) is dict and type(m.get("content")) is str for m in msgs):
         items: Any = ((m.get("role"), m["content"], i) for i, m in enumerate(msgs))
     else:
-        items = turns(fmt, d)
+        # tool calls and tool results are data, not prose in the record's language
+        items = ((t.role, t.text, t.pointer) for t in records.turns(fmt, d) if t.kind == "text")
     for role, c, where in items:
         if role != "user" and role != "assistant":
             continue
@@ -219,7 +220,7 @@ class LanguageCheck(Check):
         self._on = "DP503" in emit.enabled
 
     def observe(self, rec: Record, valid: bool) -> None:
-        if not self._on or rec.format == "unknown":
+        if not self._on or rec.format == records.UNKNOWN:
             return
         text, pointer = record_text(rec.format, rec.data)
         scr = screen(text, self.min_chars) if text else None

@@ -25,14 +25,13 @@ from dataprep import labelmodel
 from dataprep.checks.base import Check, Emit, FileInfo, Rule
 from dataprep.checks.labels import input_of, label_of, show
 from dataprep.dedup.fetch import fetch_many
-from dataprep.dedup.views import SEPARATORS
-from dataprep.formats import chat_messages
+from dataprep import records
+from dataprep.records import SEPARATORS
 from dataprep.model import Record
 
 DATASET = "<dataset>"
 CODE = "DP404"
 #: formats whose records can carry a label (the rest never do)
-LABEL_FORMATS = frozenset(("classification", "chat", "sharegpt", "completion", "alpaca"))
 MISSING_EXTRA = "DP404 needs the 'labels' extra: pip install 'dataprep-lint[labels]'"
 #: records x classes of the probability matrices above which the sample shrinks further
 _MAX_CELLS = 20_000_000
@@ -89,31 +88,8 @@ class LikelyMislabeled(Rule):
 
 def _label_pointer(fmt: str, d: Mapping[str, Any], mapping: Mapping[str, str]) -> str | None:
     """JSON pointer of the label inside the record as written (field mapping applied)."""
-    if fmt == "classification":
-        return "/" + mapping.get("label", "label")
-    if fmt == "completion":
-        return "/" + mapping.get("completion", "completion")
-    if fmt == "alpaca":
-        return "/" + mapping.get("output", "output")
-    if fmt == "sharegpt":
-        conv = d.get("conversations")
-        if type(conv) is list:
-            for i in range(len(conv) - 1, -1, -1):
-                m = conv[i]
-                if type(m) is dict and m.get("from") in ("gpt", "assistant"):
-                    return f"/conversations/{i}/value"
-        return None
-    if fmt == "chat":
-        got = chat_messages(d)
-        if not got:
-            return None
-        msgs, prefixes = got
-        for i in range(len(msgs) - 1, -1, -1):
-            m = msgs[i]
-            if type(m) is dict and m.get("role") == "assistant":
-                within = i - prefixes.index(prefixes[i])
-                return f"{prefixes[i]}/{within}/content"
-    return None
+    ptr = records.get(fmt).label_pointer(d)
+    return None if ptr is None else records.written_pointer(ptr, mapping)
 
 
 class _Row:
@@ -192,9 +168,7 @@ class MislabelCheck(Check):
         if not valid or not self.train or not self.available:
             return
         fmt = rec.format
-        if fmt not in LABEL_FORMATS:
-            return
-        if fmt != "classification" and not self.forced and not self.context.stages["task"].outputs_short:
+        if records.get(fmt).task != "classification" and not self.forced and not self.context.stages["task"].outputs_short:
             return  # long outputs seen: no label set, so no texts to keep
         d = rec.data
         lab = label_of(fmt, d)

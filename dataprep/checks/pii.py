@@ -8,7 +8,7 @@ the validators the pack names (Luhn, IBAN mod-97, public IPv4, ...) and the mask
 :mod:`dataprep.redact`, which the engine also uses to mask every other rule's message.
 
 Every text of a record is searched: all turns of every format (through
-:mod:`dataprep.textviews`), the arguments of chat tool calls, which carry keys and
+:mod:`dataprep.records`), tool calls and their arguments included, which carry keys and
 addresses as often as the prose does, and every string of a record whose format is
 unknown (its training text cannot be told from its metadata).  When nothing can match
 (the usual case) a record costs one join of its texts, a few substring tests and one
@@ -28,10 +28,9 @@ import orjson
 from dataprep import packs
 from dataprep.checks.base import Check, Emit, Rule
 from dataprep.errors import ConfigError
-from dataprep.formats import chat_messages
 from dataprep.model import Record
 from dataprep.redact import VALIDATORS, Hit, Scanner, card_network, mask, unknown_checks
-from dataprep.textviews import Turn, turns
+from dataprep.records import UNKNOWN, Turn, turns
 
 
 class Email(Rule):
@@ -228,32 +227,6 @@ def _message(hit: Hit, more: int) -> str:
     return text
 
 
-def _call_turns(d: Mapping[str, Any]) -> list[Turn]:
-    """The arguments of a chat record's tool calls (and legacy function calls) as texts."""
-    got = chat_messages(d)
-    if not got:
-        return []
-    out: list[Turn] = []
-    counters: dict[str, int] = {}
-    for m, prefix in zip(*got):
-        i = counters.get(prefix, 0)
-        counters[prefix] = i + 1
-        if type(m) is not dict or ("tool_calls" not in m and "function_call" not in m):
-            continue
-        calls = m.get("tool_calls")
-        if type(calls) is list:
-            for j, call in enumerate(calls):
-                fn = call.get("function") if type(call) is dict else None
-                if type(fn) is dict and fn.get("arguments") is not None:
-                    out.append(Turn("assistant", _text(fn["arguments"]),
-                                    f"{prefix}/{i}/tool_calls/{j}/function/arguments"))
-        fc = m.get("function_call")
-        if type(fc) is dict and fc.get("arguments") is not None:
-            out.append(Turn("assistant", _text(fc["arguments"]),
-                            f"{prefix}/{i}/function_call/arguments"))
-    return out
-
-
 _MAX_LEAVES = 1000
 
 
@@ -321,9 +294,7 @@ class PiiCheck(Check):
             return
         d = rec.data
         fmt = rec.format
-        if fmt == "chat":
-            texts = turns(fmt, d) + _call_turns(d)
-        elif fmt == "unknown":
+        if fmt == UNKNOWN:
             texts = _leaf_turns(d)
         else:
             texts = turns(fmt, d)

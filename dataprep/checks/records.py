@@ -1,17 +1,19 @@
-"""DP130-DP180: the non-conversation formats (completion, alpaca, preference, classification, text).
+"""DP130-DP190: a record's own fields: types, emptiness, labels and preference pairs.
 
-One check dispatches on the record's format to a small function per format, each of
-which validates its fields' types (DP104/DP105) before judging their content, so a
-wrong type is reported as such rather than as an "empty" value.
+The layout (``dataprep.records``) says what is wrong with its fields (``problems``:
+missing or mistyped, reported as DP104/DP105), which texts must not be blank
+(``required_texts``, each named by the family whose emptiness rule reads it) and what
+its preference pair is; this check only turns those answers into findings, so it knows
+no layout's keys.  Inside conversations, the conversation walk (``chat.py``) judges.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
+from dataprep import records
 from dataprep.checks.base import Check, Emit, Rule
-from dataprep.checks.structure import MissingField, WrongType, json_type
+from dataprep.checks.structure import MissingField, WrongType
 from dataprep.model import Record
 
 
@@ -153,154 +155,104 @@ class TextEmpty(Rule):
     formats = ("text",)
 
 
+class PreferenceHistoryMismatch(Rule):
+    """A preference pair whose chosen and rejected conversations differ before the final reply.
+
+    With an implicit prompt (TRL, Anthropic HH transcripts) the prompt is the beginning the
+    two conversations share; when their histories differ, the trainer's prompt is cut
+    where they part and the pair compares two different conversations, not two replies to
+    one prompt.
+
+    Examples:
+    pass: {"chosen": "\\n\\nHuman: Hi\\n\\nAssistant: Hello!", "rejected": "\\n\\nHuman: Hi\\n\\nAssistant: Go away."}
+    fail: {"chosen": "\\n\\nHuman: Hi\\n\\nAssistant: Hello!", "rejected": "\\n\\nHuman: Bye\\n\\nAssistant: Go away."}
+    """
+
+    code = "DP162"
+    name = "preference.history-mismatch"
+    severity = "warning"
+    formats = ("preference",)
+
+
+class PromptEmpty(Rule):
+    """A prompt-only (RL) record whose prompt has no text.
+
+    Online trainers (GRPO, PPO, RLOO) sample replies to each prompt and score them; an
+    empty prompt makes the model answer nothing in particular, and the reward for it
+    teaches noise.
+
+    Examples:
+    pass: {"prompt": [{"role": "user", "content": "What is 2+3?"}], "solution": "5"}
+    fail: {"prompt": [{"role": "user", "content": " "}], "solution": "5"}
+    """
+
+    code = "DP190"
+    name = "prompt-only.empty-prompt"
+    severity = "error"
+    formats = ("prompt-only",)
+
+
 def _blank(s: str) -> bool:
     return not s or s.isspace()
 
 
+#: the emptiness rule of each family a layout names in ``required_texts``
+_EMPTY = {"completion": "DP130", "alpaca": "DP140", "classification": "DP172", "text": "DP180",
+          "prompt-only": "DP190"}
+_PROBLEM = {"missing": "DP104", "type": "DP105", "missing-label": "DP170"}
+
+
 class RecordFormatsCheck(Check):
-    """Field types and emptiness of the completion, alpaca, preference, classification and
-    text formats."""
+    """A record's own fields, through its layout's views."""
 
-    rules = (CompletionEmpty, AlpacaEmpty, PreferenceIdentical, PreferenceEmpty, MissingLabel,
-             EmptyLabel, EmptyText, TextEmpty, MissingField, WrongType)
-    formats = frozenset({"completion", "alpaca", "preference", "classification", "text"})
-
-    def __init__(self, options: Any, context: Any) -> None:
-        super().__init__(options, context)
-        self._by_format: dict[str, Callable[[Record, dict[str, Any], Emit], None]] = {
-            "completion": self._completion,
-            "alpaca": self._alpaca,
-            "preference": self._preference,
-            "classification": self._classification,
-            "text": self._text,
-        }
+    rules = (CompletionEmpty, AlpacaEmpty, PreferenceIdentical, PreferenceEmpty,
+             PreferenceHistoryMismatch, MissingLabel, EmptyLabel, EmptyText, TextEmpty,
+             PromptEmpty, MissingField, WrongType)
 
     def check(self, rec: Record, emit: Emit) -> None:
-        fn = self._by_format.get(rec.format)
-        if fn is not None:
-            fn(rec, rec.data, emit)
+        fmt = rec.format
+        if fmt not in records.BY_NAME:
+            return
+        layout = records.get(fmt)
+        d = rec.data
+        problems = layout.problems(d)
+        for p in problems:
+            emit.at(_PROBLEM[p.kind], rec, p.message, p.pointer)
+        for ptr, text, family in layout.required_texts(d):
+            if _blank(text):
+                name = ptr.rsplit("/", 1)[-1]
+                emit.at(_EMPTY[family], rec, f'"{name}" is empty', ptr)
+        if layout.task == "classification":
+            self._label(rec, layout, d, emit)
+        if "preference" in layout.families and not problems:
+            self._pair(rec, layout.preference(d), emit)
 
-    # -------------------------------------------------------------- per format
+    def _label(self, rec: Record, layout: records.Layout, d: dict[str, Any], emit: Emit) -> None:
+        if layout.label(d) is not None:
+            return
+        got = layout.label_field(d)
+        if got is None:
+            return
+        ptr, value, present = got
+        if value is None:
+            emit.at("DP170", rec, '"label" is null' if present else
+                    'classification record has no "label"', ptr if present else "")
+        elif type(value) is str and _blank(value):
+            emit.at("DP171", rec, '"label" is an empty string', ptr)
 
-    def _completion(self, rec: Record, d: dict[str, Any], emit: Emit) -> None:
-        for key in ("prompt", "completion"):
-            s = _string(rec, d, key, emit, "completion")
-            if s is not None and _blank(s):
-                emit.at("DP130", rec, f'"{key}" is empty', f"/{key}")
-
-    def _alpaca(self, rec: Record, d: dict[str, Any], emit: Emit) -> None:
-        for key in ("instruction", "output"):
-            s = _string(rec, d, key, emit, "alpaca")
-            if s is not None and _blank(s):
-                emit.at("DP140", rec, f'"{key}" is empty', f"/{key}")
-        inp = d.get("input")
-        if inp is not None and type(inp) is not str:
-            emit.at("DP105", rec, f'"input" must be a string, not {json_type(inp)}', "/input")
-
-    def _text(self, rec: Record, d: dict[str, Any], emit: Emit) -> None:
-        s = _string(rec, d, "text", emit, "text")
-        if s is not None and _blank(s):
-            emit.at("DP180", rec, '"text" is empty', "/text")
-
-    def _classification(self, rec: Record, d: dict[str, Any], emit: Emit) -> None:
-        s = _string(rec, d, "text", emit, "classification")
-        if s is not None and _blank(s):
-            emit.at("DP172", rec, '"text" is empty', "/text")
-        label = d.get("label")
-        if label is None:
-            if "label" in d:
-                emit.at("DP170", rec, '"label" is null', "/label")
-            else:
-                emit.at("DP170", rec, 'classification record has no "label"', "")
-        elif type(label) is str:
-            if _blank(label):
-                emit.at("DP171", rec, '"label" is an empty string', "/label")
-        elif type(label) is list or type(label) is dict:
-            emit.at("DP105", rec, f'"label" must be a string or a number, not {json_type(label)} '
-                    "(use one record per label)", "/label")
-
-    def _preference(self, rec: Record, d: dict[str, Any], emit: Emit) -> None:
-        for key in ("prompt", "input"):
-            v = d.get(key)
-            if v is not None and type(v) is not str:
-                if type(v) is list:
-                    _messages(rec, v, f"/{key}", emit)
-                else:
-                    emit.at("DP105", rec, f'"{key}" must be a string or a list of messages, not '
-                            f"{json_type(v)}", f"/{key}")
-        texts = []
-        for key in ("chosen", "rejected"):
-            v = d.get(key)
-            if type(v) is str:
-                if _blank(v):
-                    emit.at("DP161", rec, f'"{key}" is empty', f"/{key}")
-                    return
-                texts.append(" ".join(v.split()))
-            elif type(v) is list:
-                norm = _messages(rec, v, f"/{key}", emit)
-                if norm is None:
-                    return
-                if not v or not any(role == "assistant" and text for role, text in norm):
-                    what = "an empty list" if not v else "a message list without assistant content"
-                    emit.at("DP161", rec, f'"{key}" is {what}', f"/{key}")
-                    return
-                texts.append("\x1e".join(f"{role}\x1f{text}" for role, text in norm))
-            elif key not in d:
-                emit.at("DP104", rec, f'preference record has no "{key}"', "")
+    def _pair(self, rec: Record, pair: records.Pair | None, emit: Emit) -> None:
+        if pair is None:
+            return
+        sides = ((pair.chosen, pair.chosen_pointer, pair.empty[0]),
+                 (pair.rejected, pair.rejected_pointer, pair.empty[1]))
+        for text, ptr, what in sides:
+            if _blank(text):
+                emit.at("DP161", rec, f'"{ptr.lstrip("/")}" {what}', ptr)
                 return
-            else:
-                emit.at("DP105", rec, f'"{key}" must be a string or a list of messages, not '
-                        f"{json_type(v)}", f"/{key}")
-                return
-        if texts[0] == texts[1]:
+        if pair.history_differs:
+            emit.at("DP162", rec, "chosen and rejected conversations differ before the final "
+                    "reply: the shared prompt a trainer extracts is cut where they part",
+                    pair.rejected_pointer)
+        if " ".join(pair.chosen.split()) == " ".join(pair.rejected.split()):
             emit.at("DP160", rec, "chosen and rejected are the same (after whitespace "
-                    "normalisation): the pair teaches no preference", "/rejected")
-
-
-def _string(rec: Record, d: dict[str, Any], key: str, emit: Emit, fmt: str) -> str | None:
-    """The string value of a required field, or None after reporting it missing or mistyped."""
-    v = d.get(key)
-    if type(v) is str:
-        return v
-    if v is None and key not in d:
-        emit.at("DP104", rec, f'{fmt} record has no "{key}"', "")
-    else:
-        emit.at("DP105", rec, f'"{key}" must be a string, not {json_type(v)}', f"/{key}")
-    return None
-
-
-def _messages(rec: Record, msgs: list[Any], ptr: str, emit: Emit) -> list[tuple[str, str]] | None:
-    """(role, normalised text) of a message list; None after reporting a malformed message."""
-    out: list[tuple[str, str]] = []
-    ok = True
-    for i, m in enumerate(msgs):
-        if type(m) is not dict:
-            emit.at("DP105", rec, f"message must be an object, not {json_type(m)}", f"{ptr}/{i}")
-            ok = False
-            continue
-        role = m.get("role")
-        if type(role) is not str:
-            if role is None and "role" not in m:
-                emit.at("DP104", rec, 'message has no "role"', f"{ptr}/{i}")
-            else:
-                emit.at("DP105", rec, f'"role" must be a string, not {json_type(role)}',
-                        f"{ptr}/{i}/role")
-            ok = False
-            continue
-        content = m.get("content")
-        if type(content) is str:
-            text = content
-        elif type(content) is list:
-            text = "\n".join(p["text"] for p in content
-                             if type(p) is dict and type(p.get("text")) is str)
-        elif content is None and "content" not in m:
-            emit.at("DP104", rec, 'message has no "content"', f"{ptr}/{i}")
-            ok = False
-            continue
-        else:
-            emit.at("DP105", rec, f'"content" must be a string or a list of content parts, not '
-                    f"{json_type(content)}", f"{ptr}/{i}/content")
-            ok = False
-            continue
-        out.append((role, " ".join(text.split())))
-    return out if ok else None
+                    "normalisation): the pair teaches no preference", pair.rejected_pointer)

@@ -23,7 +23,8 @@ from typing import Any
 import orjson
 
 from dataprep.checks.base import Check, Emit, FileInfo, Rule
-from dataprep.formats import FORMATS, KNOWN_KEYS, METADATA_KEYS, UNKNOWN
+from dataprep import records
+from dataprep.records import FORMATS, METADATA_KEYS, UNKNOWN
 from dataprep.model import ParseFailure, Record
 
 #: distinct keys tracked per file for DP103/DP106 and the DP101 summary; beyond this a file
@@ -216,7 +217,7 @@ class StructureCheck(Check):
             self._close_run()
             self._fmt, self._idx0, self._line0, self._n = fmt, rec.index, line, 1
             self._delta = 0 if line is None else line - rec.index
-            self._known = KNOWN_KEYS.get(fmt, _EMPTY)
+            self._known = records.get(fmt).keys
         if fmt == UNKNOWN:
             self._unknown(rec, emit)
             return True
@@ -367,14 +368,7 @@ def _unknown_message(keys: str) -> str:
 
 # ---------------------------------------------------------------------- shared helpers
 
-_JSON_TYPES = {str: "a string", int: "a number", float: "a number", bool: "a boolean",
-               list: "an array", dict: "an object", type(None): "null"}
 QUOTE_CHARS = 60
-
-
-def json_type(value: Any) -> str:
-    """The JSON name of a value's type, for messages ("an array", "null")."""
-    return _JSON_TYPES.get(type(value), type(value).__name__)
 
 
 def quote(value: Any, limit: int = QUOTE_CHARS) -> str:

@@ -32,7 +32,8 @@ from typing import Any
 
 from dataprep.checks.base import Check, Emit, FileInfo, Rule
 from dataprep.model import Record
-from dataprep.textviews import Turn, system_prompt
+from dataprep import records
+from dataprep.records import Turn
 
 #: characters of each distinct prompt kept for comparison and messages
 TEXT_CHARS = 2000
@@ -48,7 +49,6 @@ EXCERPT = 60
 #: prompts up to this long (characters) are compared character by character
 SHORT_PROMPT = 400
 _TOKEN = re.compile(r"\w+|[^\w\s]")
-_FORMATS = frozenset({"chat", "sharegpt", "preference"})
 
 
 class InconsistentSystemPrompt(Rule):
@@ -142,10 +142,9 @@ class _Prompt:
         self.order = order
 
 
-def _fast_system(d: Mapping[str, Any]) -> Turn | None | bool:
+def _fast_system(msgs: list[Any]) -> Turn | None | bool:
     """A plain chat record's system prompt without building every turn; False: not plain."""
-    msgs = d.get("messages")
-    if type(msgs) is not list or not msgs:
+    if not msgs:
         return False
     m = msgs[0]
     if type(m) is not dict:
@@ -191,14 +190,16 @@ class SystemPromptCheck(Check):
         fmt = rec.format
         # valid records only: a broken record must never change which prompt is usual
         # (or whether most have one), or adding it could hide a warning elsewhere
-        if not self._on or not valid or fmt not in _FORMATS:
+        if not self._on or not valid:
             return
         d = rec.data
-        turn: Any = _fast_system(d) if fmt == "chat" else False
+        layout = records.get(fmt)
+        msgs = layout.plain_messages(d)
+        turn: Any = _fast_system(msgs) if msgs is not None else False
         if turn is False:
-            if fmt == "preference" and type(d.get("prompt", d.get("input"))) is not list:
-                return  # a plain-text prompt cannot carry a system message
-            turn = system_prompt(fmt, d)
+            if not layout.carries_system(d):
+                return  # a plain-text prompt or a label cannot carry a system message
+            turn = layout.system(d)
         self._convs += 1
         if turn is None or not turn.text.strip():
             self._n_missing += 1
@@ -206,8 +207,7 @@ class SystemPromptCheck(Check):
                 if turn is not None:
                     ptr, what = turn.pointer, "an empty system prompt"
                 else:
-                    ptr = "/conversations" if fmt == "sharegpt" else (
-                        "/messages" if "messages" in d else "/prompt")
+                    ptr = layout.system_pointer(d)
                     what = "no system prompt"
                 self._missing.append((rec.path, rec.line, rec.index, ptr, what))
             return

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from dataprep import records
 from dataprep.checks.base import Check, Emit, Rule
 from dataprep.model import Record
 from dataprep.tokens import (
@@ -26,6 +27,7 @@ from dataprep.tokens import (
     REPLY_PRIMING,
     TOKENS_PER_MESSAGE,
     count_sequences,
+    describe,
     sequences,
     upper_bound,
 )
@@ -95,7 +97,8 @@ class TokenCheck(Check):
 
     def check(self, rec: Record, emit: Emit) -> None:
         d = rec.data
-        if rec.format == "chat" and _chat_chars(d, self.char_budget):
+        plain = records.get(rec.format).plain_messages(d)
+        if plain is not None and _chat_chars(plain, d, self.char_budget):
             return  # the common case: a chat of plain messages far below the limit
         seqs = sequences(rec.format, d)
         if seqs is None or upper_bound(seqs) <= self.limit:
@@ -105,8 +108,7 @@ class TokenCheck(Check):
         self.stats.known = (d, n)
         if n <= self.limit:
             return
-        what = "chat overhead included" if rec.format in ("chat", "sharegpt") else (
-            "prompt + longer response" if rec.format == "preference" else "text fields")
+        what = describe(rec.format, d)
         if enc.exact:
             size = f"{n:,} tokens ({enc.name}, {what})"
         else:
@@ -116,11 +118,10 @@ class TokenCheck(Check):
                               "in training", pointer)
 
 
-def _chat_chars(d: Mapping[str, Any], budget: int) -> bool:
+def _chat_chars(msgs: list[Any], d: Mapping[str, Any], budget: int) -> bool:
     """True when a chat record of plain role/content messages is under ``budget`` characters
     with overhead (so it cannot exceed the limit); False means "look closer"."""
-    msgs = d.get("messages")
-    if type(msgs) is not list or "tools" in d or "functions" in d:
+    if "tools" in d or "functions" in d:
         return False
     chars = 0
     for m in msgs:

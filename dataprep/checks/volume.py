@@ -121,8 +121,12 @@ class ClassImbalance(Rule):
     }
 
 
-def thresholds(options: dict[str, dict[str, Any]], task: str) -> tuple[int, int]:
-    """(minimum, recommended) effective examples for ``task`` under the run's options."""
+def thresholds(options: dict[str, dict[str, Any]], task: str,
+               layout_volume: tuple[int, int] | None = None) -> tuple[int, int]:
+    """(minimum, recommended) effective examples for ``task`` under the run's options; a
+    layout with its own volume policy (prompt-only RL sets) brings its own."""
+    if layout_volume is not None:
+        return layout_volume
     o = options["DP201"]
     rec = options["DP202"]
     if task == "classification":
@@ -136,10 +140,41 @@ def _fmt_labels(items: list[tuple[str, int]], limit: int = 6) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
+class KtoImbalance(Rule):
+    """Desirable and undesirable (KTO) examples are out of the balance the trainer tolerates.
+
+    KTO weighs the losses of desirable and undesirable examples; TRL's KTO documentation
+    asks that desirable_weight x desirable examples : undesirable_weight x undesirable
+    examples lie between 1:1 and 4:3, and the trainer warns outside that range. Far outside
+    it the rarer kind barely moves the model. Counted over valid training records with the
+    default weights of 1; the message gives the weight that restores the balance.
+
+    Examples:
+    pass: {"records": [{"prompt": "Hi", "completion": "Hello!", "label": true}, {"prompt": "Hi", "completion": "Go away.", "label": false}]}
+    fail: {"records": [{"prompt": "Hi", "completion": "Hello!", "label": true}, {"prompt": "Hey", "completion": "Hi there!", "label": true}, {"prompt": "Yo", "completion": "Hello, friend.", "label": true}, {"prompt": "Hi", "completion": "Go away.", "label": false}]}
+    """
+
+    code = "DP205"
+    name = "volume.kto-imbalance"
+    severity = "warning"
+    scope = "dataset"
+    formats = ("kto",)
+    options = {
+        "min_ratio": {
+            "type": "number", "exclusiveMinimum": 0, "default": 1.0,
+            "description": "Lowest desirable:undesirable ratio (weights of 1) that passes.",
+        },
+        "max_ratio": {
+            "type": "number", "exclusiveMinimum": 0, "default": 4 / 3,
+            "description": "Highest desirable:undesirable ratio (weights of 1) that passes.",
+        },
+    }
+
+
 class VolumeCheck(Check):
     """Reports the DP2xx rules from the ``exact`` and ``task`` stages at the end of the run."""
 
-    rules = (BelowMinimum, BelowRecommended, RareClass, ClassImbalance)
+    rules = (BelowMinimum, BelowRecommended, RareClass, ClassImbalance, KtoImbalance)
     stages = ("exact", "task")
 
     def finish(self, emit: Emit) -> None:
@@ -147,7 +182,10 @@ class VolumeCheck(Check):
         task_stage = stages["task"]
         exact = stages["exact"]
         task = task_stage.task
-        minimum, recommended = thresholds(self.options, task)
+        minimum, recommended = thresholds(self.options, task, task_stage.volume)
+        what = f"a {task} task" if task_stage.volume is None else (
+            f"a set of {task_stage.layout} records (RL prompts, not SFT examples)")
+        self._kto(task_stage, emit)
         effective = effective_train(stages) or 0
         near_dup = exact.effective_train - effective
         if not any(f.split == "train" for f in self.context.files):
@@ -166,15 +204,37 @@ class VolumeCheck(Check):
         detail = "; ".join(parts)
         if effective < minimum:
             emit("DP201", DATASET, None, None,
-                 f"{effective} effective training example(s) for a {task} task, below the minimum "
+                 f"{effective} effective training example(s) for {what}, below the minimum "
                  f"of {minimum} ({detail})")
         if effective < recommended and not (effective < minimum and "DP201" in emit.enabled):
             # below the minimum the error says it all; the warning stands in when DP201 is off
             emit("DP202", DATASET, None, None,
-                 f"{effective} effective training example(s) for a {task} task, below the "
+                 f"{effective} effective training example(s) for {what}, below the "
                  f"recommended {recommended} ({detail})")
         if task != "classification" or not task_stage.labels:
             return
+        self._classes(task_stage, emit)
+
+    def _kto(self, task_stage: Any, emit: Emit) -> None:
+        good, bad = task_stage.desirable, task_stage.undesirable
+        if not good and not bad:
+            return
+        lo, hi = float(self.opt("DP205", "min_ratio")), float(self.opt("DP205", "max_ratio"))
+        if not bad or not good:
+            which = "undesirable" if not bad else "desirable"
+            emit("DP205", DATASET, None, None,
+                 f"no {which} examples among {good + bad} KTO records: KTO learns from both kinds")
+            return
+        ratio = good / bad
+        if lo <= ratio <= hi:
+            return
+        target = lo if ratio < lo else hi
+        emit("DP205", DATASET, None, None,
+             f"{good} desirable : {bad} undesirable = {ratio:.2f}, outside {lo:g} to {hi:.2f} "
+             f"(TRL's KTO guidance); set desirable_weight to about {target / ratio:.2f} "
+             f"(undesirable_weight 1) or rebalance the data")
+
+    def _classes(self, task_stage: Any, emit: Emit) -> None:
         counts = sorted(task_stage.labels.items(), key=lambda kv: (kv[1], kv[0]))
         min_per = int(self.opt("DP203", "min_per_class"))
         for label, n in counts:

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from dataprep.formats import apply_mapping
+from dataprep.records import apply_mapping
 from dataprep.model import Record
 from dataprep.sources import SourceSpec, read_source
 from dataprep.sources.jsonl import BOM
@@ -21,6 +21,9 @@ from dataprep.sources.jsonl import BOM
 def fetch(spec: SourceSpec, wanted: Mapping[int, int | None], mapping: Mapping[str, str]) -> dict[int, dict[str, Any]]:
     """Records of ``spec`` by index; ``wanted`` maps index → byte offset (None if unknown)."""
     out: dict[int, dict[str, Any]] = {}
+    spec_fields = getattr(spec, "fields", ())
+    if spec_fields:  # a registry's columns for this file win over the configured ones
+        mapping = {**mapping, **dict(spec_fields)}
     if spec.kind == "jsonl" and all(o is not None for o in wanted.values()):
         try:
             with open(spec.real_path, "rb") as fh:

@@ -22,8 +22,8 @@ from dataprep.dedup.fetch import fetch_many
 from dataprep.dedup.lsh import BandStore
 from dataprep.dedup.minhash import Hasher, jaccard
 from dataprep.dedup.shingles import kinds_for, shingle, word_hashes
-from dataprep.dedup.views import SEPARATORS, full_text, prompt_response
-from dataprep.formats import FORMATS, UNKNOWN
+from dataprep.records import FORMATS, SEPARATORS, UNKNOWN, near_reuses_identity, prompt_response
+from dataprep.records import near_text as full_text
 from dataprep.model import Record
 from dataprep.normalize import normalize
 
@@ -118,7 +118,7 @@ class NearDuplicates:
         self.split.append(1 if split == "eval" else 0)
         self.fmt.append(_FMT_CODE.get(rec.format, _FMT_CODE[UNKNOWN]))
         reuse = None
-        if exact is not None and exact.last_norm is not None and rec.format != "classification":
+        if exact is not None and exact.last_norm is not None and near_reuses_identity(rec.format):
             # the exact stage normalised the same view already: only separators differ
             norm = exact.last_norm.translate(SEPARATORS)
             while "  " in norm:

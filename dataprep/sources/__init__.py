@@ -28,13 +28,24 @@ SNIFF_BYTES = 8192
 
 @dataclass(frozen=True, slots=True)
 class SourceSpec:
-    """One input to read: a file, or one split of an HF dataset folder."""
+    """One input to read: a file, one split of an HF dataset folder, or a trainer's registry.
+
+    ``layout`` and ``fields`` carry what a trainer's registry (LLaMA-Factory's
+    ``dataset_info.json``) says about the file, so it is linted as that trainer reads it:
+    ``fields`` renames the file's keys to canonical ones (pairs of canonical key, the
+    file's key) before detection, and ``layout`` (a layout name) then replaces detection.
+    Both are tuples or None so a spec stays hashable.
+    """
 
     path: str  # the path as reported in findings
     real_path: str  # the path opened
-    kind: str  # jsonl | json | jsonl.gz | json.gz | parquet | hf
+    kind: str  # jsonl | json | jsonl.gz | json.gz | parquet | hf | registry
     split: str  # "train" | "eval"
     hf_split: str | None = None
+    #: the layout every record of this source is read as (None: detect per record)
+    layout: str | None = None
+    #: (canonical key, the file's key) pairs applied to each record before detection
+    fields: tuple[tuple[str, str], ...] = ()
 
     @property
     def size(self) -> int:
@@ -94,8 +105,29 @@ def _check_readable(path: str) -> None:
         raise InputError(f"cannot open {path}: {exc.strerror or exc}") from None
 
 
-def _walk(root: str) -> list[str]:
-    found: list[str] = []
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A path a directory walk found, with what a registry says about it."""
+
+    path: str
+    kind: str | None = None  # "registry" for a trainer's registry, else from the name
+    layout: str | None = None
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+def _walk(root: str) -> list[_Found]:
+    """Data files and HF folders under ``root``, sorted, with registries applied.
+
+    Left out: hidden entries, files that are certainly not data (``documents.skip_in_walk``:
+    dataprep's own reports, tool and model files).  A LLaMA-Factory ``dataset_info.json``
+    is not read as data: it becomes a ``registry`` source (its problems are findings) and
+    the files it names are read with the layout and fields it gives them, including named
+    files outside ``root`` or in hidden folders, because the trainer reads those too.
+    """
+    from dataprep.sources import documents, llamafactory
+
+    plain: list[str] = []
+    registries: list[llamafactory.Registry] = []
     for dirpath, dirnames, filenames in os.walk(root, onerror=_raise_walk_error):
         keep = []
         for d in sorted(dirnames):
@@ -103,14 +135,69 @@ def _walk(root: str) -> list[str]:
             if d.startswith(".") or d == "__pycache__":
                 continue
             if is_hf_folder(full):
-                found.append(full)
+                plain.append(full)
             else:
                 keep.append(d)
         dirnames[:] = keep
         for f in sorted(filenames):
-            if not f.startswith(".") and f.lower().endswith(DATA_SUFFIXES):
-                found.append(os.path.join(dirpath, f))
-    return sorted(found)
+            if f.startswith(".") or not f.lower().endswith(DATA_SUFFIXES):
+                continue
+            full = os.path.join(dirpath, f)
+            registry = llamafactory.load(full) if f == llamafactory.REGISTRY_NAME else None
+            if registry is not None:
+                registries.append(registry)
+            elif not documents.skip_in_walk(full):
+                plain.append(full)
+    found: list[_Found] = []
+    claimed: dict[str, _Found] = {}
+    for registry in sorted(registries, key=lambda r: r.path):
+        found.append(_Found(registry.path, "registry"))
+        for item in llamafactory.plan(registry).files:
+            claimed.setdefault(os.path.normpath(item.real_path),
+                               _Found(item.real_path, None, item.layout, item.fields))
+    for p in plain:
+        found.append(claimed.pop(os.path.normpath(p), _Found(p)))
+    found.extend(claimed.values())
+    return sorted(found, key=lambda f: f.path)
+
+
+class _Registries:
+    """The registries that may name an explicitly given file, parsed once per discovery.
+
+    A file given by name (a pre-commit hook passes staged files one by one) is still read
+    as its trainer reads it: a ``dataset_info.json`` in its folder or in one of the few
+    folders above that names it gives its layout and fields.
+    """
+
+    LEVELS = 3
+
+    def __init__(self) -> None:
+        self._plans: dict[str, dict[str, tuple[str | None, tuple[tuple[str, str], ...]]]] = {}
+
+    def lookup(self, path: str) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+        norm = os.path.normpath(os.path.abspath(path))
+        folder = os.path.dirname(norm)
+        for _ in range(self.LEVELS):
+            named = self._named_in(folder)
+            if norm in named:
+                return named[norm]
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                break
+            folder = parent
+        return None, ()
+
+    def _named_in(self, folder: str) -> dict[str, tuple[str | None, tuple[tuple[str, str], ...]]]:
+        if folder not in self._plans:
+            from dataprep.sources import llamafactory
+
+            named: dict[str, tuple[str | None, tuple[tuple[str, str], ...]]] = {}
+            registry = llamafactory.load(os.path.join(folder, llamafactory.REGISTRY_NAME))
+            if registry is not None:
+                for item in llamafactory.plan(registry).files:
+                    named.setdefault(os.path.normpath(item.real_path), (item.layout, item.fields))
+            self._plans[folder] = named
+        return self._plans[folder]
 
 
 def _raise_walk_error(exc: OSError) -> None:
@@ -118,51 +205,98 @@ def _raise_walk_error(exc: OSError) -> None:
 
 
 def discover(paths: Iterable[str], eval_paths: Iterable[str] = ()) -> list[SourceSpec]:
-    """Expand paths, directories and globs into sources; exit-2 errors for bad paths."""
+    """Expand paths, directories and globs into sources; exit-2 errors for bad paths.
+
+    A path given by name is always read, whatever it holds; directory walks and glob
+    matches leave out files that are certainly not data (see ``_walk``).
+    """
     specs: list[SourceSpec] = []
     seen: set[str] = set()
+    registries = _Registries()
 
-    def add(p: str, forced_eval: bool) -> None:
-        if os.path.isdir(p) and is_hf_folder(p):
+    def push(spec: SourceSpec) -> None:
+        if spec.path not in seen:
+            seen.add(spec.path)
+            specs.append(spec)
+
+    def add_file(p: str, forced_eval: bool, found: _Found | None = None) -> None:
+        if found is None or found == _Found(found.path):
+            # not placed by a registry of the walk: one in a folder above may name it
+            layout, fields = registries.lookup(p)
+            found = _Found(p, None, layout, fields)
+        if os.path.isdir(p):  # an HF save_to_disk folder
             for s in _hf_specs(p, forced_eval):
-                if s.path not in seen:
-                    seen.add(s.path)
-                    specs.append(s)
-            return
-        if os.path.isdir(p):
-            for f in _walk(p):
-                add(f, forced_eval)
+                push(dataclasses.replace(s, layout=found.layout, fields=found.fields))
             return
         norm = os.path.normpath(p)
         if norm in seen:
             return
         _check_readable(p)
-        seen.add(norm)
         role = "eval" if forced_eval else split_role(p)
-        specs.append(SourceSpec(norm, p, _kind_of(p), role))
+        push(SourceSpec(norm, p, found.kind or _kind_of(p), role,
+                        layout=found.layout, fields=found.fields))
+
+    def add(p: str, forced_eval: bool, named: bool) -> None:
+        if os.path.isdir(p) and not is_hf_folder(p):
+            for f in _walk(p):
+                add_file(f.path, forced_eval, f)
+            return
+        if not named and not os.path.isdir(p) and _not_data(p):
+            return
+        add_file(p, forced_eval)
 
     for group, forced in ((eval_paths, True), (paths, False)):
         for p in group:
             if os.path.exists(p):
-                add(p, forced)
+                add(p, forced, named=True)
                 continue
             if glob.has_magic(p):
                 matches = sorted(glob.glob(p, recursive=True))
                 if not matches:
                     raise InputError(f"no file matches {p}")
                 for m in matches:
-                    add(m, forced)
+                    add(m, forced, named=False)
                 continue
             raise InputError(f"path does not exist: {p}")
-    if not specs:
+    return _settle_splits(specs, bool(eval_paths))
+
+
+def _not_data(path: str) -> bool:
+    """A glob match a walk would leave out: dataprep output, tool files, a registry."""
+    from dataprep.sources import documents, llamafactory
+
+    if os.path.basename(path) == llamafactory.REGISTRY_NAME and llamafactory.load(path):
+        return True
+    return documents.skip_in_walk(path)
+
+
+def _settle_splits(specs: list[SourceSpec], eval_given: bool) -> list[SourceSpec]:
+    """Final split roles; exit 2 when there is nothing to lint.
+
+    A registry holds no records; it takes the train role when any data is training data
+    and the eval role otherwise, so it never makes an evaluation-only run look like one
+    with training files (or the reverse).
+    """
+    data = [s for s in specs if s.kind != "registry"]
+    if not data and not any(_registry_has_problems(s) for s in specs):
         # e.g. only empty directories: nothing to lint is "no readable input" (exit 2)
         raise InputError("no data files found (looked for " + ", ".join(DATA_SUFFIXES) + ")")
     # --eval paths are added first, so a file given both ways keeps the eval role
-    if not eval_paths and all(s.split == "eval" for s in specs):
+    if not eval_given and data and all(s.split == "eval" for s in data):
         # Only files *named* like evaluation splits (``test.jsonl`` alone): the user is
         # auditing them, so they are the data to count, not a split set aside.
         specs = [dataclasses.replace(s, split="train") for s in specs]
-    return specs
+    role = "train" if any(s.split == "train" for s in specs if s.kind != "registry") else "eval"
+    return [dataclasses.replace(s, split=role) if s.kind == "registry" else s for s in specs]
+
+
+def _registry_has_problems(spec: SourceSpec) -> bool:
+    from dataprep.sources import llamafactory
+
+    if spec.kind != "registry":
+        return False
+    registry = llamafactory.load(spec.real_path)
+    return registry is not None and bool(llamafactory.plan(registry).problems)
 
 
 def _sniff_binary(head: bytes) -> bool:
@@ -193,6 +327,9 @@ def read_source(spec: SourceSpec, progress: Any = None) -> Iterator[Any]:
 
         yield from read_parquet(spec.real_path, spec.path, progress)
         return
+    if spec.kind == "registry":
+        yield from _read_registry(spec, progress)
+        return
     try:
         if spec.kind.endswith(".gz"):
             yield from _read_gzip(spec, progress)
@@ -202,8 +339,34 @@ def read_source(spec: SourceSpec, progress: Any = None) -> Iterator[Any]:
         yield ParseFailure(spec.path, None, None, "unreadable", f"read failed: {exc.strerror or exc}")
 
 
+def _read_registry(spec: SourceSpec, progress: Any) -> Iterator[Any]:
+    """A registry's problems as notes (DP012); it holds no records, so no DP001 either.
+
+    If the file stopped being a registry since discovery, it is read as any ``.json``.
+    """
+    from dataprep.sources import llamafactory
+
+    registry = llamafactory.load(spec.real_path)
+    if registry is None:
+        yield from _read_plain(dataclasses.replace(spec, kind="json"), progress)
+        return
+    for problem in llamafactory.plan(registry).problems:
+        yield FileNote(spec.path, problem.kind, problem.detail, problem.line)
+
+
+def _judge(spec: SourceSpec) -> Any:
+    from dataprep.sources.documents import judge_for
+
+    return judge_for(os.path.basename(spec.real_path), spec.layout, spec.fields)
+
+
+def _first_byte(head: bytes) -> bytes:
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+
+
 def _read_plain(spec: SourceSpec, progress: Any) -> Iterator[Any]:
     from dataprep.sources.jsonarray import read_json_array
+    from dataprep.sources.jsondoc import read_json_objects
     from dataprep.sources.jsonl import read_jsonl
 
     with open(spec.real_path, "rb") as fh:
@@ -211,16 +374,21 @@ def _read_plain(spec: SourceSpec, progress: Any) -> Iterator[Any]:
         if _sniff_binary(head):
             yield FileNote(spec.path, "no-records", "file is binary, not JSON text")
             return
-        if spec.kind == "json" and head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+        first = _first_byte(head) if spec.kind == "json" else b""
+        if first == b"[":
             data = head + fh.read()
             yield from read_json_array(spec.path, data, progress)
             return
         fh.seek(0)
+        if first == b"{":
+            yield from read_json_objects(spec.path, fh, _judge(spec), progress)
+            return
         yield from read_jsonl(spec.path, fh, progress)
 
 
 def _read_gzip(spec: SourceSpec, progress: Any) -> Iterator[Any]:
     from dataprep.sources.jsonarray import read_json_array
+    from dataprep.sources.jsondoc import read_json_objects
     from dataprep.sources.jsonl import read_jsonl
 
     try:
@@ -229,10 +397,14 @@ def _read_gzip(spec: SourceSpec, progress: Any) -> Iterator[Any]:
             if _sniff_binary(head):
                 yield FileNote(spec.path, "no-records", "decompressed content is binary, not JSON text")
                 return
-            if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+            first = _first_byte(head)
+            if first == b"[":
                 yield from read_json_array(spec.path, head + gz.read(), progress)
                 return
         with gzip.open(spec.real_path, "rb") as gz:
+            if first == b"{" and spec.kind == "json.gz":
+                yield from read_json_objects(spec.path, gz, _judge(spec), progress)  # type: ignore[arg-type]
+                return
             yield from read_jsonl(spec.path, gz, progress)  # type: ignore[arg-type]
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         yield ParseFailure(spec.path, None, None, "unreadable", f"corrupt gzip stream: {exc}")

@@ -1,0 +1,174 @@
+"""OpenAI chat: ``messages`` of role/content, and the same turns under ``conversations``.
+
+Read by the OpenAI fine-tuning API, TRL (``messages``; conversational prompt/completion
+lists), axolotl ``chat_template`` (``field_messages``), LLaMA-Factory ``sharegpt`` with
+role/content tags, Unsloth and most chat-template trainers.  Messages may carry
+``tool_calls`` (then ``content`` may be null), legacy ``function_call``, content parts
+(text, image_url, input_audio, file; LLaMA-Factory v1 ``value`` parts) and ``weight``;
+the record may carry ``tools``, legacy ``functions``, ``parallel_tool_calls`` and media
+lists (``images``/``videos``/``audios``) for multimodal trainers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dataprep.records import toolcalls
+from dataprep.records.base import Conversation, Layout, Media, Problem, Turn
+from dataprep.records.messages import json_type, message_turns, tools_text
+from dataprep.records.roles import OPENAI_ROLES
+
+MEDIA_KEYS = (("images", "<image>"), ("videos", "<video>"), ("audios", "<audio>"))
+_TOOL_KEYS = frozenset({"tools", "functions", "parallel_tool_calls"})
+_MEDIA = frozenset(k for k, _ in MEDIA_KEYS)
+
+
+def _plain(msgs: Any) -> bool:
+    """Whether every message's content is a string (no parts that could be media)."""
+    return type(msgs) is list and all(type(m) is dict and type(m.get("content")) is not list
+                                      for m in msgs)
+
+
+def media_of(d: Mapping[str, Any], turns: list[Turn]) -> list[Media]:
+    """Media lists beside the text and the count of their placeholders in the text."""
+    out = []
+    for key, tag in MEDIA_KEYS:
+        v = d.get(key)
+        if v is None:
+            continue
+        items = len(v) if type(v) is list else 1
+        placeholders = sum(t.text.count(tag) for t in turns)
+        out.append(Media(key, items, placeholders, tag))
+    return out
+
+
+def media_refs(d: Mapping[str, Any], msgs: Any) -> str:
+    """The media a record shows the model (lists beside the text, media content parts), as
+    text: two records with the same words about different images are different examples."""
+    refs = [toolcalls.dumps(d[k]) for k, _ in MEDIA_KEYS if d.get(k)]
+    if type(msgs) is list:
+        for m in msgs:
+            parts = m.get("content") if type(m) is dict else None
+            if type(parts) is list:
+                for p in parts:
+                    if type(p) is dict and p.get("type") not in ("text", "reasoning", None):
+                        refs.append(toolcalls.dumps(p))
+    return "\n".join(refs)
+
+
+class _RoleContent(Layout):
+    """Role/content messages under one list key."""
+
+    def identity(self, d: Mapping[str, Any]) -> str:
+        media = media_refs(d, d.get(self.key)) if len(d) > 1 or not _plain(d.get(self.key)) else ""
+        base = super().identity(d)
+        return f"{base}\x1emedia\x1f{media}" if media else base
+
+    key = "messages"
+    families = frozenset({"conversation"})
+
+    def turns(self, d: Mapping[str, Any]) -> list[Turn]:
+        msgs = d.get(self.key)
+        if msgs is not None or self.key in d:
+            return message_turns(msgs, f"/{self.key}")
+        out = message_turns(d.get("prompt"), "/prompt")
+        return message_turns(d.get("completion"), "/completion", out=out)
+
+    def tools_text(self, d: Mapping[str, Any]) -> str:
+        return tools_text(d) if len(d) > 1 else ""
+
+    def carries_system(self, d: Mapping[str, Any]) -> bool:
+        return True
+
+    def system_pointer(self, d: Mapping[str, Any]) -> str:
+        return f"/{self.key}" if self.key in d else "/prompt"
+
+    def conversation(self, d: Mapping[str, Any]) -> Conversation | None:
+        msgs = d.get(self.key)
+        if type(msgs) is list:
+            segs: tuple[tuple[str, list[Any]], ...] = ((f"/{self.key}", msgs),)
+        else:
+            p, c = d.get("prompt"), d.get("completion")
+            if msgs is not None or type(p) is not list or type(c) is not list:
+                return None
+            segs = (("/prompt", p), ("/completion", c))
+        return Conversation(segs, "role", "content", "messages", OPENAI_ROLES, "message")
+
+    def problems(self, d: Mapping[str, Any]) -> list[Problem]:
+        msgs = d.get(self.key)
+        if type(msgs) is list:
+            return []
+        if msgs is not None or self.key in d:
+            return [Problem("type", f"/{self.key}",
+                            f'"{self.key}" must be a list of messages, not {json_type(msgs)}')]
+        p, c = d.get("prompt"), d.get("completion")
+        if "prompt" not in d and "completion" not in d:
+            return [Problem("missing", "", f'chat record has no "{self.key}"')]
+        out = []
+        for key, value in (("prompt", p), ("completion", c)):
+            if key not in d:
+                out.append(Problem("missing", "", f'conversational record has no "{key}" '
+                                   "message list"))
+            elif type(value) is not list:
+                out.append(Problem("type", f"/{key}", f'"{key}" must be a list of messages like '
+                                   f"the other field, not {json_type(value)}"))
+        return out
+
+    def media(self, d: Mapping[str, Any]) -> list[Media]:
+        if d.keys().isdisjoint(_MEDIA):
+            return []
+        return media_of(d, self.turns(d))
+
+
+class Chat(_RoleContent):
+    name = "chat"
+    schema = "chat"
+    keys = frozenset({"messages", "tools", "functions", "parallel_tool_calls", "prompt",
+                      "completion", "images", "videos", "audios"})
+    summary = ('OpenAI chat: "messages" of role/content with tool_calls, tools, legacy '
+               "functions, content parts, weight; TRL conversational prompt/completion lists")
+    trainers = "OpenAI fine-tuning, TRL SFTTrainer, axolotl chat_template, Unsloth"
+
+    def match(self, d: Mapping[str, Any]) -> bool:
+        if "messages" in d:
+            return True
+        return "prompt" in d and "completion" in d and (
+            type(d["prompt"]) is list or type(d["completion"]) is list)
+
+    def plain_messages(self, d: Mapping[str, Any]) -> list[Any] | None:
+        msgs = d.get("messages")
+        return msgs if type(msgs) is list else None
+
+
+class ChatConversations(_RoleContent):
+    name = "chat-conversations"
+    key = "conversations"
+    keys = frozenset({"conversations", "tools", "functions", "parallel_tool_calls", "system",
+                      "images", "videos", "audios"})
+    summary = 'OpenAI-style role/content turns (tool_calls included) under "conversations"'
+    trainers = "LLaMA-Factory sharegpt with role/content tags, axolotl chat_template"
+
+    def match(self, d: Mapping[str, Any]) -> bool:
+        conv = d.get("conversations")
+        if type(conv) is not list:
+            return False
+        for m in conv:
+            if type(m) is dict:
+                return "role" in m and "from" not in m
+        return False
+
+    def turns(self, d: Mapping[str, Any]) -> list[Turn]:
+        out: list[Turn] = []
+        system = d.get("system")
+        if type(system) is str and system.strip():
+            out.append(Turn("system", system, "/system"))
+        return message_turns(d.get("conversations"), "/conversations", out=out)
+
+    def problems(self, d: Mapping[str, Any]) -> list[Problem]:
+        out = super().problems(d)
+        system = d.get("system")
+        if system is not None and type(system) is not str:
+            out.append(Problem("type", "/system", f'"system" must be a string, not '
+                               f"{json_type(system)}"))
+        return out
