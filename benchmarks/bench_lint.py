@@ -148,18 +148,20 @@ class Run:
     stderr: str
 
 
-def _child_env() -> dict[str, str]:
+def _child_env(src: Path | None = None) -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+    first = str(src or REPO)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (first, env.get("PYTHONPATH", "")) if p)
     env.pop("GITHUB_ACTIONS", None)  # keep the report format what we asked for
     return env
 
 
-def run_child(argv: list[str], cwd: Path) -> Run:
-    """Run one command in a fresh process; time it and read its own peak RSS."""
+def run_child(argv: list[str], cwd: Path, src: Path | None = None) -> Run:
+    """Run one command in a fresh process (``src``: the checkout it imports dataprep from);
+    time it and read its own peak RSS."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, env=_child_env(), stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(argv, cwd=cwd, env=_child_env(src), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=err)
         rss_mb: float | None = None
         if hasattr(os, "wait4"):
@@ -184,6 +186,7 @@ def commands(data: Path) -> dict[str, list[str]]:
         "parse": [sys.executable, "-c", PARSE_ONLY, str(data)],
         "record": [*lint, "--select", "DP0,DP1"],
         "dataset": [*lint, "--select", "DP0,DP1,DP2"],
+        "default": [*lint, "--no-cache"],
     }
 
 
@@ -191,11 +194,12 @@ LABELS = {
     "parse": "(a) parse-only orjson",
     "record": "(b) lint DP0,DP1",
     "dataset": "(c) lint DP0,DP1,DP2",
+    "default": "(d) lint, default rules",
 }
 
 
-def best_of(argv: list[str], cwd: Path, repeat: int) -> Run:
-    runs = [run_child(argv, cwd) for _ in range(repeat)]
+def best_of(argv: list[str], cwd: Path, repeat: int, src: Path | None = None) -> Run:
+    runs = [run_child(argv, cwd, src) for _ in range(repeat)]
     return min(runs, key=lambda r: r.wall)
 
 
@@ -223,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
                     "default: a temporary folder, removed afterwards")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--repeat", type=int, default=1, help="runs per command; the fastest counts")
+    ap.add_argument("--baseline-src", type=Path, default=None,
+                    help="another checkout of dataprep (e.g. a git worktree of an earlier "
+                    "commit): its lint commands run on the same file, side by side")
     args = ap.parse_args(argv)
     if args.records < 2 or args.repeat < 1:
         ap.error("--records must be at least 2 and --repeat at least 1")
@@ -231,13 +238,13 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(tempfile.mkdtemp(prefix="dataprep-bench-")) if own_tmp else args.out
     out.mkdir(parents=True, exist_ok=True)
     try:
-        return _bench(out, args.records, args.seed, args.repeat)
+        return _bench(out, args.records, args.seed, args.repeat, args.baseline_src)
     finally:
         if own_tmp:
             shutil.rmtree(out, ignore_errors=True)
 
 
-def _bench(out: Path, n: int, seed: int, repeat: int) -> int:
+def _bench(out: Path, n: int, seed: int, repeat: int, baseline: Path | None = None) -> int:
     data = out / f"chat-{n}-seed{seed}.jsonl"
     one = out / f"chat-1-seed{seed}.jsonl"
     if data.exists():
@@ -265,7 +272,25 @@ def _bench(out: Path, n: int, seed: int, repeat: int) -> int:
         print(f"  ran {LABELS[key]}: {full[key].wall:.2f}s", flush=True)
 
     print_table(n, full, start_up, problem)
+    if baseline is not None:
+        base_runs = {key: best_of(argv, out, repeat, baseline.resolve())
+                     for key, argv in full_cmds.items() if key != "parse"}
+        print_side_by_side(n, full, base_runs, baseline)
     return 0
+
+
+def print_side_by_side(n: int, full: dict[str, Run], base: dict[str, Run], src: Path) -> None:
+    """This checkout against ``src`` on the same file: ratios to parse-only and speed-up."""
+    parse = full["parse"].wall
+    print(f"\nside by side with {src} (ratio = parse-only wall / command wall)")
+    head = f"{'command':<24}{'ratio now':>10}{'baseline':>10}{'now / baseline speed':>22}"
+    print(head)
+    print("-" * len(head))
+    for key, b in base.items():
+        r = full[key]
+        bad = _failed(key, r, None) or _failed(key, b, None)
+        speed = "ERROR" if bad else f"{b.wall / r.wall:.2f}x"
+        print(f"{LABELS[key]:<24}{parse / r.wall:>10.2f}{parse / b.wall:>10.2f}{speed:>22}")
 
 
 def _num(x: float, digits: int) -> str:

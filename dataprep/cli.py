@@ -248,8 +248,10 @@ def explain(code: str) -> None:
         raise DataprepError(f"unknown rule {code!r}" + (f"; did you mean {hint[0]}?" if hint else ""))
     lines = [f"{rule.code} {rule.name} ({rule.severity}, {rule.scope}-level)", "", rule.summary, "",
              click.wrap_text(rule.why, 88)]
-    if rule.formats:
-        lines += ["", "Formats: " + ", ".join(rule.formats)]
+    from dataprep import records
+
+    layouts = [f for f in records.FORMATS if records.applies(f, rule.formats)]
+    lines += ["", "Layouts: " + (", ".join(layouts) if rule.formats else "every layout")]
     if rule.options:
         lines += ["", "Options (set in [tool.dataprep.rules." + rule.code + "]):"]
         for name, schema in rule.options.items():

@@ -202,7 +202,7 @@ def run(
                 state.in_check = False
                 valid = not state.errors and fmt != UNKNOWN
                 n_records += 1
-                size = text_size(fmt, d)
+                size = item.chars = text_size(fmt, d)
                 if size:
                     text_chars.append(size)
                 if valid:

@@ -25,7 +25,7 @@ class Record:
     re-read a record instead of keeping its text.
     """
 
-    __slots__ = ("path", "line", "index", "offset", "data", "format")
+    __slots__ = ("path", "line", "index", "offset", "data", "format", "chars")
 
     def __init__(
         self,
@@ -41,6 +41,8 @@ class Record:
         self.offset = offset
         self.data = data
         self.format: str = "unknown"
+        #: characters of text its layout reads (set by the engine after the record checks)
+        self.chars = 0
 
 
 class ParseFailure:

@@ -16,7 +16,7 @@ from dataprep.checks.chat import ChatCheck
 from dataprep.checks.input import FAILURES, InputCheck
 from dataprep.checks.records import RecordFormatsCheck
 from dataprep.checks.structure import MAX_PENDING_UNKNOWN, StructureCheck, pointer_key, quote
-from dataprep.records import FORMATS, detect
+from dataprep.records import FORMATS, applies, detect
 from dataprep.model import Record
 
 CHAT = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
@@ -186,7 +186,7 @@ def _run_all(data: dict[str, Any], fmt: str) -> list[tuple[Any, ...]]:
     rec = Record("x.jsonl", 1, 0, 0, data)
     rec.format = fmt
     for chk in checks:
-        if chk.formats is None or fmt in chk.formats:
+        if chk.formats is None or applies(fmt, chk.formats):
             chk.check(rec, cap.emit)
     for chk in checks:
         chk.end_file(info, cap.emit)

@@ -34,6 +34,11 @@ def is_valid(name: str, instance: Any) -> bool:
     return bool(validator(name).is_valid(instance))
 
 
+def test_report_schema_lists_every_layout() -> None:
+    enum = load_schema("report")["$defs"]["format"]["enum"]
+    assert enum == [*FORMATS, "unknown"]
+
+
 def test_every_format_and_the_report_have_a_schema() -> None:
     assert len(SCHEMA_FORMATS) == 7
     assert set(SCHEMA_FORMATS) | {"report", "config"} <= set(SCHEMA_NAMES)

@@ -188,6 +188,12 @@ def test_a_document_that_is_not_a_dataset_is_one_note_and_no_records(
     assert what in note.detail
 
 
+def test_one_line_document_with_crlf_is_only_the_not_a_dataset_note(tmp_path: Path) -> None:
+    items = read_text(tmp_path, '{"name": "web", "private": true}\r\n', "settings.json")
+    assert notes(items) == [("not-a-dataset", 1)]
+    assert records(items) == [] and failures(items) == []
+
+
 def test_registry_with_a_dataset_named_like_a_layout_key_is_still_a_registry(
     tmp_path: Path
 ) -> None:

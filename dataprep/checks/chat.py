@@ -64,7 +64,7 @@ class UnknownRole(Rule):
     code = "DP110"
     name = "chat.unknown-role"
     severity = "error"
-    formats = ("chat", "sharegpt")
+    formats = ("conversation",)
 
 
 class SystemNotFirst(Rule):
@@ -82,7 +82,7 @@ class SystemNotFirst(Rule):
     code = "DP111"
     name = "chat.system-not-first"
     severity = "error"
-    formats = ("chat", "sharegpt")
+    formats = ("conversation",)
 
 
 class NotAlternating(Rule):
@@ -101,7 +101,7 @@ class NotAlternating(Rule):
     code = "DP112"
     name = "chat.not-alternating"
     severity = "warning"
-    formats = ("chat", "sharegpt")
+    formats = ("conversation",)
 
 
 class NoAssistantTurn(Rule):
@@ -119,7 +119,7 @@ class NoAssistantTurn(Rule):
     code = "DP113"
     name = "chat.no-assistant-turn"
     severity = "error"
-    formats = ("chat", "sharegpt")
+    formats = ("conversation",)
 
 
 class NoUserTurn(Rule):
@@ -136,7 +136,7 @@ class NoUserTurn(Rule):
     code = "DP114"
     name = "chat.no-user-turn"
     severity = "error"
-    formats = ("chat", "sharegpt")
+    formats = ("conversation",)
 
 
 class EmptyContent(Rule):
@@ -154,7 +154,7 @@ class EmptyContent(Rule):
     code = "DP115"
     name = "chat.empty-content"
     severity = "error"
-    formats = ("chat", "sharegpt")
+    formats = ("conversation",)
 
 
 class BadContentPart(Rule):
@@ -173,7 +173,7 @@ class BadContentPart(Rule):
     code = "DP116"
     name = "chat.bad-content-part"
     severity = "error"
-    formats = ("chat",)
+    formats = ("conversation",)
 
 
 class BadWeight(Rule):
@@ -191,7 +191,7 @@ class BadWeight(Rule):
     code = "DP117"
     name = "chat.bad-weight"
     severity = "error"
-    formats = ("chat",)
+    formats = ("conversation",)
 
 
 class BadToolCall(Rule):
@@ -212,7 +212,7 @@ class BadToolCall(Rule):
     code = "DP118"
     name = "chat.bad-tool-call"
     severity = "error"
-    formats = ("chat", "sharegpt")
+    formats = ("conversation",)
 
 
 class ToolArgumentsNotJson(Rule):
@@ -230,7 +230,7 @@ class ToolArgumentsNotJson(Rule):
     code = "DP119"
     name = "chat.tool-arguments-not-json"
     severity = "error"
-    formats = ("chat", "sharegpt")
+    formats = ("conversation",)
 
 
 class ToolResultWithoutCall(Rule):
@@ -249,7 +249,7 @@ class ToolResultWithoutCall(Rule):
     code = "DP120"
     name = "chat.tool-result-without-call"
     severity = "error"
-    formats = ("chat", "sharegpt")
+    formats = ("conversation",)
 
 
 class ChatCheck(Check):

@@ -69,7 +69,7 @@ class TextReadCheck(Check):
         if fmt not in records.BY_NAME:
             return
         self._n += 1
-        if records.text_size(fmt, rec.data):
+        if rec.chars:  # set by the engine from the layout's text
             return
         self._empty += 1
         self._layouts[fmt] += 1

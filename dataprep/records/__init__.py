@@ -181,7 +181,8 @@ def near_reuses_identity(fmt: str) -> bool:
 
 def text_size(fmt: str, d: Mapping[str, Any]) -> int:
     """Characters of text the layout reads from a record (0: none)."""
-    return sum(len(t.text) for t in turns(fmt, d)) if fmt in BY_NAME else 0
+    layout = BY_NAME.get(fmt)
+    return layout.text_size(d) if layout is not None else 0
 
 
 def desirable(fmt: str, d: Mapping[str, Any]) -> bool | None:

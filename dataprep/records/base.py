@@ -188,6 +188,10 @@ class Layout:
         tools = self.tools_text(d)
         return f"{text}{FIELD_SEP}tools{ROLE_SEP}{tools}" if tools else text
 
+    def text_size(self, d: Mapping[str, Any]) -> int:
+        """Characters of text the layout reads from the record (0: none)."""
+        return sum(len(t.text) for t in self.turns(d))
+
     def near_text(self, d: Mapping[str, Any]) -> str:
         """What near duplicates compare (default: the identity)."""
         return self.identity(d)

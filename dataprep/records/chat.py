@@ -19,6 +19,9 @@ from dataprep.records.base import Conversation, Layout, Media, Problem, Turn
 from dataprep.records.messages import json_type, message_turns, tools_text
 from dataprep.records.roles import OPENAI_ROLES
 
+#: roles of plain messages and how views name them (see ``records.roles``)
+_PLAIN_ROLES = {"system": "system", "developer": "system", "user": "user",
+                "assistant": "assistant"}
 MEDIA_KEYS = (("images", "<image>"), ("videos", "<video>"), ("audios", "<audio>"))
 _TOOL_KEYS = frozenset({"tools", "functions", "parallel_tool_calls"})
 _MEDIA = frozenset(k for k, _ in MEDIA_KEYS)
@@ -139,6 +142,33 @@ class Chat(_RoleContent):
     def plain_messages(self, d: Mapping[str, Any]) -> list[Any] | None:
         msgs = d.get("messages")
         return msgs if type(msgs) is list else None
+
+    # the hot path of the commonest layout: plain role/content messages skip building turns
+
+    def text_size(self, d: Mapping[str, Any]) -> int:
+        msgs = d.get("messages")
+        if len(d) == 1 and type(msgs) is list:
+            n = 0
+            for m in msgs:
+                c = m.get("content") if type(m) is dict else None
+                if type(c) is not str or len(m) != 2:
+                    return super().text_size(d)
+                n += len(c)
+            return n
+        return super().text_size(d)
+
+    def identity(self, d: Mapping[str, Any]) -> str:
+        msgs = d.get("messages")
+        if len(d) == 1 and type(msgs) is list:
+            out = []
+            for m in msgs:
+                c = m.get("content") if type(m) is dict else None
+                role = m.get("role") if type(m) is dict else None
+                if type(c) is not str or len(m) != 2 or role not in _PLAIN_ROLES:
+                    return super().identity(d)
+                out.append(f"{_PLAIN_ROLES[role]}\x1f{c.strip()}")
+            return "\x1e".join(out)
+        return super().identity(d)
 
 
 class ChatConversations(_RoleContent):

@@ -169,6 +169,12 @@ def _files_lines(files: Sequence[Any], verbose: bool) -> list[str]:
         counts = f"{records:>{num_width}} {'record' if records == 1 else 'records'}"
         if valid is not None:
             counts += f" ({valid} valid)"
+        read = f.get("text_read")
+        if isinstance(read, (int, float)) and records:
+            counts += f", text read in {100 * read:.0f}%"
+            median = as_int(f.get("median_tokens"))
+            if median is not None:
+                counts += f" (median ~{median:,} tokens)"
         tail = "  eval" if split == "eval" else ""
         lines.append(
             f"  {clean(f.get('path')):<{width}}  {clean(f.get('format') or '?'):<{fmt_width}}"

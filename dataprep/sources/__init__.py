@@ -34,7 +34,7 @@ class SourceSpec:
     ``dataset_info.json``) says about the file, so it is linted as that trainer reads it:
     ``fields`` renames the file's keys to canonical ones (pairs of canonical key, the
     file's key) before detection, and ``layout`` (a layout name) then replaces detection.
-    Both are tuples or None so a spec stays hashable.
+    ``fields`` is a tuple of pairs, not a dict, so a spec stays hashable.
     """
 
     path: str  # the path as reported in findings
@@ -65,7 +65,7 @@ def _kind_of(path: str) -> str:
     low = path.lower()
     if low.endswith((".jsonl.gz", ".ndjson.gz")):
         return "jsonl.gz"
-    if low.endswith(".json.gz") or low.endswith(".gz"):
+    if low.endswith(".gz"):  # .json.gz, or any other gzip: sniffed when read
         return "json.gz"
     if low.endswith(".parquet"):
         return "parquet"
@@ -151,14 +151,19 @@ def _walk(root: str) -> list[_Found]:
     found: list[_Found] = []
     claimed: dict[str, _Found] = {}
     for registry in sorted(registries, key=lambda r: r.path):
-        found.append(_Found(registry.path, "registry"))
+        found.append(_Found(os.path.normpath(registry.path), "registry"))
         for item in llamafactory.plan(registry).files:
-            claimed.setdefault(os.path.normpath(item.real_path),
-                               _Found(item.real_path, None, item.layout, item.fields))
+            norm = os.path.normpath(item.real_path)
+            claimed.setdefault(norm, _Found(norm, None, item.layout, item.fields))
     for p in plain:
-        found.append(claimed.pop(os.path.normpath(p), _Found(p)))
+        norm = os.path.normpath(p)
+        found.append(claimed.pop(norm, _Found(norm)))
     found.extend(claimed.values())
     return sorted(found, key=lambda f: f.path)
+
+
+#: what a registry says about a file: (layout, fields)
+_Hint = tuple[str | None, tuple[tuple[str, str], ...]]
 
 
 class _Registries:
@@ -172,9 +177,9 @@ class _Registries:
     LEVELS = 3
 
     def __init__(self) -> None:
-        self._plans: dict[str, dict[str, tuple[str | None, tuple[tuple[str, str], ...]]]] = {}
+        self._plans: dict[str, dict[str, _Hint]] = {}
 
-    def lookup(self, path: str) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    def lookup(self, path: str) -> _Hint:
         norm = os.path.normpath(os.path.abspath(path))
         folder = os.path.dirname(norm)
         for _ in range(self.LEVELS):
@@ -187,11 +192,11 @@ class _Registries:
             folder = parent
         return None, ()
 
-    def _named_in(self, folder: str) -> dict[str, tuple[str | None, tuple[tuple[str, str], ...]]]:
+    def _named_in(self, folder: str) -> dict[str, _Hint]:
         if folder not in self._plans:
             from dataprep.sources import llamafactory
 
-            named: dict[str, tuple[str | None, tuple[tuple[str, str], ...]]] = {}
+            named: dict[str, _Hint] = {}
             registry = llamafactory.load(os.path.join(folder, llamafactory.REGISTRY_NAME))
             if registry is not None:
                 for item in llamafactory.plan(registry).files:

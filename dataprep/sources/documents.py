@@ -39,6 +39,8 @@ _NON_DATA_NAMES = frozenset({
 _NON_DATA_RE = re.compile(r"^(?:[jt]sconfig[^/]*\.json|.*\.schema\.json)$", re.IGNORECASE)
 _CODE_RE = re.compile(r"^DP\d{3}$")
 _SNIFF = 8192
+#: a .json file larger than this is not parsed whole to see whether it is dataprep output
+_MAX_OUTPUT_BYTES = 64 << 20
 
 Judge = Callable[[dict[str, Any]], str | None]
 
@@ -64,7 +66,7 @@ def not_a_dataset(obj: Mapping[str, Any], name: str,
     known = _recognised(obj, name)
     if known is not None:
         return known
-    from dataprep.formats import detect  # moves to dataprep.records; formats re-exports it
+    from dataprep.records import detect
 
     probe: Mapping[str, Any] = obj
     if fields:
@@ -72,7 +74,11 @@ def not_a_dataset(obj: Mapping[str, Any], name: str,
         for canonical, key in fields:
             if key in probe and canonical not in probe:
                 probe[canonical] = probe.pop(key)
-    if detect(probe) != "unknown":
+    try:
+        layout = detect(probe)
+    except Exception:  # noqa: BLE001 - a detection bug must not stop reading: keep the record
+        return None
+    if layout != "unknown":
         return None
     return _metadata(obj) or _unknown_object(obj)
 
@@ -148,6 +154,8 @@ def skip_in_walk(path: str) -> bool:
     low = base.lower()
     if low in _NON_DATA_NAMES or _NON_DATA_RE.match(base):
         return True
+    if not low.endswith((".json", ".jsonl", ".ndjson")):
+        return False
     try:
         with open(path, "rb") as fh:
             head = fh.read(_SNIFF)
@@ -155,13 +163,15 @@ def skip_in_walk(path: str) -> bool:
                 start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
                 if not start.startswith(b"{") or b'"dataprep"' not in head:
                     return False
+                if os.path.getsize(path) > _MAX_OUTPUT_BYTES:
+                    return False  # not a report; never read a large data file twice
                 obj = json.loads((head + fh.read()).decode("utf-8-sig"))
                 return own_output(obj) is not None
             if low.endswith((".jsonl", ".ndjson")):
-                first = head.split(b"\n", 1)[0].strip()
+                first = head.split(b"\n", 1)[0].lstrip(b"\xef\xbb\xbf").strip()
                 if not first.startswith(b"{") or b'"DP' not in first:
                     return False
-                return is_own_finding_line(orjson.loads(first.lstrip(b"\xef\xbb\xbf")))
+                return is_own_finding_line(orjson.loads(first))
     except (OSError, ValueError, RecursionError):
         return False
     return False

@@ -84,13 +84,21 @@ def _rest_is_blank(fh: IO[bytes]) -> bool:
 
 
 def _judged(path: str, items: Iterator[Any], judge: Judge) -> Iterator[Any]:
-    """The JSONL reader's items for a one-line file, its lone record judged as a document."""
+    """The JSONL reader's items for a one-line file, its lone record judged as a document.
+
+    A document that is not data gets no CRLF note: line ends matter to line-oriented
+    tools reading records, and this file has none (a multi-line document gets none either).
+    """
+    document = False
     for item in items:
         if type(item) is Record:
             what = judge(item.data)
             if what is not None:
+                document = True
                 yield FileNote(path, NOT_A_DATASET, what, item.line)
                 continue
+        elif type(item) is FileNote and item.kind == "crlf" and document:
+            continue
         yield item
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +56,8 @@ _DEFAULT_COLUMNS = {"prompt": "instruction", "query": "input", "response": "outp
                     "messages": "conversations"}
 
 Fields = tuple[tuple[str, str], ...]
+#: adds one (canonical key, file key) pair to the mapping being built
+_Put = Callable[[str, str | None], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +226,7 @@ def layout_for(attr: Mapping[str, Any]) -> tuple[str | None, Fields]:
 
 
 def _alpaca_layout(cols: Mapping[str, str | None], ranking: bool, kto: bool,
-                   put: Any) -> str | None:
+                   put: _Put) -> str | None:
     if not (ranking or kto) and cols["response"] is None:
         if cols["prompt"] is not None and cols["query"] is None:
             put("text", cols["prompt"])  # pre-training: the prompt column is the text
@@ -238,7 +240,7 @@ def _alpaca_layout(cols: Mapping[str, str | None], ranking: bool, kto: bool,
 
 
 def _conversation_layout(cols: Mapping[str, str | None], tags: tuple[str, str],
-                         ranking: bool, kto: bool, put: Any) -> str | None:
+                         ranking: bool, kto: bool, put: _Put) -> str | None:
     messages = cols["messages"]
     layout: str | None
     if tags == ("from", "value"):
@@ -303,7 +305,8 @@ def plan(registry: Registry) -> Plan:
     return Plan(tuple(files), tuple(problems))
 
 
-def _local_files(local: str, suffixes: tuple[str, ...], is_hf: Any) -> Iterator[str]:
+def _local_files(local: str, suffixes: tuple[str, ...],
+                 is_hf: Callable[[str], bool]) -> Iterator[str]:
     if os.path.isdir(local):
         if is_hf(local):
             yield local
