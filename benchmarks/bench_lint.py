@@ -180,13 +180,14 @@ def run_child(argv: list[str], cwd: Path, src: Path | None = None) -> Run:
 
 
 def commands(data: Path) -> dict[str, list[str]]:
+    # --no-cache: a reused --out folder would otherwise answer from the result cache
     lint = [sys.executable, "-m", "dataprep", "lint", str(data), "--format", "json",
-            "--no-progress", "-o", os.devnull]
+            "--no-progress", "--no-cache", "-o", os.devnull]
     return {
         "parse": [sys.executable, "-c", PARSE_ONLY, str(data)],
         "record": [*lint, "--select", "DP0,DP1"],
         "dataset": [*lint, "--select", "DP0,DP1,DP2"],
-        "default": [*lint, "--no-cache"],
+        "default": lint,
     }
 
 

@@ -44,6 +44,8 @@ def key(specs: Sequence[SourceSpec], config: Any, extra: str = "") -> str | None
     try:
         for s in specs:
             h.update(f"\0{s.path}\0{s.kind}\0{s.split}\0{s.hf_split}\0".encode())
+            # how a registry (LLaMA-Factory dataset_info.json) says to read the file
+            h.update(f"{s.layout}\0{s.fields}\0".encode())
             if os.path.isdir(s.real_path):
                 for root, dirs, files in os.walk(s.real_path):
                     dirs.sort()

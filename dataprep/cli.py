@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 import click
 
+from dataprep.records import FORMATS
 from dataprep import __version__
 from dataprep.errors import DataprepError
 
@@ -26,7 +27,7 @@ _NO_ARGS_IS_HELP: type[BaseException] = getattr(
 TASK_CHOICES = ("auto", "classification", "generative")
 #: output formats that identify records by content (computed after the run)
 FINGERPRINT_FORMATS = frozenset({"sarif", "gitlab"})
-FORMAT_HINTS = ("chat", "completion", "alpaca", "sharegpt", "preference", "classification", "text")
+FORMAT_HINTS = FORMATS
 
 
 def _split_codes(values: Sequence[str]) -> list[str]:
