@@ -98,7 +98,7 @@ class TokenCheck(Check):
     def check(self, rec: Record, emit: Emit) -> None:
         d = rec.data
         plain = records.get(rec.format).plain_messages(d)
-        if plain is not None and _chat_chars(plain, d, self.char_budget):
+        if plain is not None and _chat_chars(d, self.char_budget):
             return  # the common case: a chat of plain messages far below the limit
         seqs = sequences(rec.format, d)
         if seqs is None or upper_bound(seqs) <= self.limit:
@@ -118,10 +118,11 @@ class TokenCheck(Check):
                               "in training", pointer)
 
 
-def _chat_chars(msgs: list[Any], d: Mapping[str, Any], budget: int) -> bool:
+def _chat_chars(d: Mapping[str, Any], budget: int) -> bool:
     """True when a chat record of plain role/content messages is under ``budget`` characters
     with overhead (so it cannot exceed the limit); False means "look closer"."""
-    if "tools" in d or "functions" in d:
+    msgs = d.get("messages")
+    if type(msgs) is not list or "tools" in d or "functions" in d:
         return False
     chars = 0
     for m in msgs:
