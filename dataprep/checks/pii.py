@@ -23,7 +23,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
 
 from dataprep import packs
 from dataprep.checks.base import Check, Emit, Rule
@@ -251,15 +250,6 @@ def _leaf_turns(d: Any, pointer: str = "", out: list[Turn] | None = None,
         for i, v in enumerate(d):
             _leaf_turns(v, f"{pointer}/{i}", out, depth + 1)
     return out
-
-
-def _text(v: Any) -> str:
-    if type(v) is str:
-        return v
-    try:
-        return orjson.dumps(v).decode("utf-8")
-    except (TypeError, orjson.JSONEncodeError):
-        return ""
 
 
 class PiiCheck(Check):

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dataprep.records.base import Layout, Media, Problem, Turn, s
-from dataprep.records.chat import media_of
+from dataprep.records.base import FIELD_SEP, Layout, Problem, Turn, joined, s, system_turns
 from dataprep.records.messages import json_type, plain_string
 
 
@@ -28,10 +27,7 @@ class Alpaca(Layout):
         return "instruction" in d and "output" in d
 
     def turns(self, d: Mapping[str, Any]) -> list[Turn]:
-        out: list[Turn] = []
-        system = d.get("system")
-        if type(system) is str and system.strip():
-            out.append(Turn("system", system, "/system"))
+        out = system_turns(d)
         history = d.get("history")
         if type(history) is list:
             for i, pair in enumerate(history):
@@ -44,7 +40,13 @@ class Alpaca(Layout):
         return out
 
     def prompt_response(self, d: Mapping[str, Any]) -> tuple[str, str]:
-        return f"{s(d.get('instruction'))}\x1e{s(d.get('input'))}", s(d.get("output"))
+        # the system prompt and earlier turns are part of what the output answers: the same
+        # "continue" after two different histories is not the same prompt
+        prompt = f"{s(d.get('instruction'))}{FIELD_SEP}{s(d.get('input'))}"
+        before = self.turns(d)[:-3]
+        if before:
+            prompt = f"{joined(before)}{FIELD_SEP}{prompt}"
+        return prompt, s(d.get("output"))
 
     def label_input(self, d: Mapping[str, Any]) -> str:
         return f"{s(d.get('instruction'))}\x1e{s(d.get('input'))}"
@@ -77,8 +79,3 @@ class Alpaca(Layout):
     def required_texts(self, d: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         return [(f"/{k}", d[k], "alpaca") for k in ("instruction", "output")
                 if type(d.get(k)) is str]
-
-    def media(self, d: Mapping[str, Any]) -> list[Media]:
-        if "images" not in d and "videos" not in d and "audios" not in d:
-            return []
-        return media_of(d, self.turns(d))

@@ -126,6 +126,24 @@ def content_text(content: Any) -> str:
     return ""
 
 
+#: media lists a record may carry beside its text, and the placeholder each item fills
+MEDIA_KEYS = (("images", "<image>"), ("videos", "<video>"), ("audios", "<audio>"))
+
+
+def system_turns(d: Mapping[str, Any]) -> list[Turn]:
+    """A top-level ``system`` prompt as a turn list (empty when absent or blank)."""
+    system = d.get("system")
+    return [Turn("system", system, "/system")] if type(system) is str and system.strip() else []
+
+
+def last_reply(turns: Sequence[Turn]) -> Turn | None:
+    """The last assistant turn, if any."""
+    for t in reversed(turns):
+        if t.role == "assistant":
+            return t
+    return None
+
+
 def joined(turns: Sequence[Turn]) -> str:
     """Turns as one role-marked string (what exact duplicates compare)."""
     return FIELD_SEP.join(f"{t.role}{ROLE_SEP}{t.text.strip()}" for t in turns)
@@ -225,11 +243,8 @@ class Layout:
 
     def output(self, d: Mapping[str, Any]) -> str | None:
         """The target output a task inference reads (the last reply); None without one."""
-        ts = self.turns(d)
-        for t in reversed(ts):
-            if t.role == "assistant":
-                return t.text
-        return None
+        t = last_reply(self.turns(d))
+        return None if t is None else t.text
 
     def label(self, d: Mapping[str, Any]) -> tuple[str, bool] | None:
         """(label, is a string) of an explicitly labelled record; None when it has none."""
@@ -241,11 +256,8 @@ class Layout:
 
     def label_pointer(self, d: Mapping[str, Any]) -> str | None:
         """Where the label (or the reply read as one) is inside the record."""
-        ts = self.turns(d)
-        for t in reversed(ts):
-            if t.role == "assistant":
-                return t.pointer
-        return None
+        t = last_reply(self.turns(d))
+        return None if t is None else t.pointer
 
     def label_input(self, d: Mapping[str, Any]) -> str:
         """The input a label was given for (system turns left out when others exist)."""
@@ -292,8 +304,17 @@ class Layout:
         return None
 
     def media(self, d: Mapping[str, Any]) -> list[Media]:
-        """Media lists beside the text and the placeholders that refer to them."""
-        return []
+        """Media lists beside the text and how many placeholders the text has for them."""
+        if "images" not in d and "videos" not in d and "audios" not in d:
+            return []
+        turns = self.turns(d)
+        out = []
+        for key, tag in MEDIA_KEYS:
+            v = d.get(key)
+            if v is not None:
+                items = len(v) if type(v) is list else 1
+                out.append(Media(key, items, sum(t.text.count(tag) for t in turns), tag))
+        return out
 
     def token_sequences(self, d: Mapping[str, Any]) -> list[list[tuple[str, str, int]]]:
         """The sequences a trainer tokenises: (text, pointer, fixed overhead tokens) pieces.

@@ -15,35 +15,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from dataprep.records import toolcalls
-from dataprep.records.base import Conversation, Layout, Media, Problem, Turn
-from dataprep.records.messages import json_type, message_turns, tools_text
-from dataprep.records.roles import OPENAI_ROLES
+from dataprep.records.base import MEDIA_KEYS, Conversation, Layout, Problem, Turn, system_turns
+from dataprep.records.messages import json_type, message_turns, plain_string, tools_text
+from dataprep.records.roles import OPENAI_ROLES, ROLE_OF_CLASS
 
-#: roles of plain messages and how views name them (see ``records.roles``)
-_PLAIN_ROLES = {"system": "system", "developer": "system", "user": "user",
-                "assistant": "assistant"}
-MEDIA_KEYS = (("images", "<image>"), ("videos", "<video>"), ("audios", "<audio>"))
-_TOOL_KEYS = frozenset({"tools", "functions", "parallel_tool_calls"})
-_MEDIA = frozenset(k for k, _ in MEDIA_KEYS)
+#: roles of plain messages (no tools) and how views name them (see ``records.roles``)
+_PLAIN_ROLES = {tag: ROLE_OF_CLASS[cls] for tag, cls in OPENAI_ROLES.items()
+                if cls in ("system", "user", "assistant")}
 
 
 def _plain(msgs: Any) -> bool:
     """Whether every message's content is a string (no parts that could be media)."""
     return type(msgs) is list and all(type(m) is dict and type(m.get("content")) is not list
                                       for m in msgs)
-
-
-def media_of(d: Mapping[str, Any], turns: list[Turn]) -> list[Media]:
-    """Media lists beside the text and the count of their placeholders in the text."""
-    out = []
-    for key, tag in MEDIA_KEYS:
-        v = d.get(key)
-        if v is None:
-            continue
-        items = len(v) if type(v) is list else 1
-        placeholders = sum(t.text.count(tag) for t in turns)
-        out.append(Media(key, items, placeholders, tag))
-    return out
 
 
 def media_refs(d: Mapping[str, Any], msgs: Any) -> str:
@@ -118,11 +102,6 @@ class _RoleContent(Layout):
                                    f"the other field, not {json_type(value)}"))
         return out
 
-    def media(self, d: Mapping[str, Any]) -> list[Media]:
-        if d.keys().isdisjoint(_MEDIA):
-            return []
-        return media_of(d, self.turns(d))
-
 
 class Chat(_RoleContent):
     name = "chat"
@@ -189,16 +168,9 @@ class ChatConversations(_RoleContent):
         return False
 
     def turns(self, d: Mapping[str, Any]) -> list[Turn]:
-        out: list[Turn] = []
-        system = d.get("system")
-        if type(system) is str and system.strip():
-            out.append(Turn("system", system, "/system"))
-        return message_turns(d.get("conversations"), "/conversations", out=out)
+        return message_turns(d.get("conversations"), "/conversations", out=system_turns(d))
 
     def problems(self, d: Mapping[str, Any]) -> list[Problem]:
         out = super().problems(d)
-        system = d.get("system")
-        if system is not None and type(system) is not str:
-            out.append(Problem("type", "/system", f'"system" must be a string, not '
-                               f"{json_type(system)}"))
+        plain_string(d, "system", self.name, out, required=False)
         return out

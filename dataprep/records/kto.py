@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dataprep.records.alpaca import Alpaca
-from dataprep.records.base import Conversation, Layout, Media, Problem, Turn
+from dataprep.records.base import Conversation, Layout, Problem, Turn
 from dataprep.records.chat import Chat, ChatConversations
 from dataprep.records.completion import Completion
 from dataprep.records.messages import json_type
@@ -90,9 +90,6 @@ class KTO(Layout):
 
     def conversation(self, d: Mapping[str, Any]) -> Conversation | None:
         return self._of(d).conversation(d)
-
-    def media(self, d: Mapping[str, Any]) -> list[Media]:
-        return self._of(d).media(d)
 
     def token_sequences(self, d: Mapping[str, Any]) -> list[list[tuple[str, str, int]]]:
         return self._of(d).token_sequences(d)

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from dataprep.records.base import FIELD_SEP, Layout, Pair, Problem, Turn, joined, s
+from dataprep.records.base import FIELD_SEP, Layout, Pair, Problem, Turn, joined, s, system_turns
 from dataprep.records.messages import json_type, message_turns
 
 _SPEAKER = re.compile(r"\n\n(Human|Assistant|H|A):[ \t]?")
@@ -90,10 +90,7 @@ class Preference(Layout):
             "chosen_messages" in d and "rejected_messages" in d)
 
     def _prompt(self, d: Mapping[str, Any]) -> list[Turn]:
-        out: list[Turn] = []
-        system = d.get("system")
-        if type(system) is str and system.strip():
-            out.append(Turn("system", system, "/system"))
+        out = system_turns(d)
         if "instruction" in d and "prompt" not in d:
             out.append(Turn("user", s(d.get("instruction")), "/instruction"))
             if s(d.get("input")):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dataprep.records.base import Layout, Problem, Turn
+from dataprep.records.base import Layout, Problem, Turn, joined, system_turns
 from dataprep.records.messages import json_type, message_turns
 
 #: fields that hold what a reward function compares against
@@ -41,15 +41,9 @@ class PromptOnly(Layout):
         return "prompt" in d and d.keys().isdisjoint(_REPLY_KEYS)
 
     def turns(self, d: Mapping[str, Any]) -> list[Turn]:
-        out: list[Turn] = []
-        system = d.get("system")
-        if type(system) is str and system.strip():
-            out.append(Turn("system", system, "/system"))
-        return message_turns(d.get("prompt"), "/prompt", out=out)
+        return message_turns(d.get("prompt"), "/prompt", out=system_turns(d))
 
     def prompt_response(self, d: Mapping[str, Any]) -> tuple[str, str]:
-        from dataprep.records.base import joined
-
         return joined(self.turns(d)), ""
 
     def output(self, d: Mapping[str, Any]) -> str | None:

@@ -11,20 +11,19 @@ history in ``conversations`` and the two replies as turn objects in ``chosen`` a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from dataprep.records.base import (
-    FIELD_SEP, Conversation, Layout, Media, Pair, Problem, Turn, content_text, joined,
+    FIELD_SEP, Conversation, Layout, Pair, Problem, Turn, content_text, joined, system_turns,
 )
-from dataprep.records.chat import media_of
-from dataprep.records.messages import json_type, sharegpt_turns, tools_text
+from dataprep.records.messages import json_type, plain_string, sharegpt_turns, tools_text
 from dataprep.records.preference import describe_empty
 from dataprep.records.roles import SHAREGPT_TAGS, role_of
 
 
 class ShareGPT(Layout):
     name = "sharegpt"
-    schema = "sharegpt"
+    schema: ClassVar[str | None] = "sharegpt"
     families = frozenset({"conversation"})
     keys = frozenset({"conversations", "system", "tools", "images", "videos", "audios"})
     summary = ('ShareGPT: "conversations" of {from, value} turns (human, gpt, function_call, '
@@ -35,11 +34,7 @@ class ShareGPT(Layout):
         return "conversations" in d
 
     def turns(self, d: Mapping[str, Any]) -> list[Turn]:
-        out: list[Turn] = []
-        system = d.get("system")
-        if type(system) is str and system.strip():
-            out.append(Turn("system", system, "/system"))
-        return sharegpt_turns(d.get("conversations"), out=out)
+        return sharegpt_turns(d.get("conversations"), out=system_turns(d))
 
     def tools_text(self, d: Mapping[str, Any]) -> str:
         return tools_text(d) if len(d) > 1 else ""
@@ -66,16 +61,8 @@ class ShareGPT(Layout):
             else:
                 out.append(Problem("type", "/conversations", '"conversations" must be a list of '
                                    f"turns, not {json_type(conv)}"))
-        system = d.get("system")
-        if system is not None and type(system) is not str:
-            out.append(Problem("type", "/system", f'"system" must be a string, not '
-                               f"{json_type(system)}"))
+        plain_string(d, "system", "ShareGPT", out, required=False)
         return out
-
-    def media(self, d: Mapping[str, Any]) -> list[Media]:
-        if "images" not in d and "videos" not in d and "audios" not in d:
-            return []
-        return media_of(d, self.turns(d))
 
 
 def _reply(v: Any, ptr: str) -> list[Turn]:

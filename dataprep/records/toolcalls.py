@@ -18,7 +18,6 @@ reports what cannot be parsed (the arguments rule reads the problems).
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
@@ -97,6 +96,8 @@ def _hermes(body: str) -> TextCall:
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
+        import ast  # only texts that hold calls pay for it
+
         try:
             value = ast.literal_eval(body)  # Hermes writes Python dict literals
         except (ValueError, SyntaxError, MemoryError, RecursionError):
@@ -120,6 +121,8 @@ def _hermes(body: str) -> TextCall:
 
 
 def _toolace(text: str) -> list[TextCall]:
+    import ast
+
     try:
         tree = ast.parse(text, mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError):
