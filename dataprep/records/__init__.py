@@ -120,22 +120,10 @@ def written_pointer(pointer: str, mapping: Mapping[str, str]) -> str:
 
 # ---------------------------------------------------------------- views by layout name
 
-#: the last record's turns: several content checks ask for the same record in a row.
-#: The record itself is held (not its ``id``), so a freed record's id can never be
-#: mistaken for the next one's.
-_last: tuple[Any, str, list[Turn]] | None = None
-
-
 def turns(fmt: str, d: Mapping[str, Any]) -> list[Turn]:
     """Every text of a record in order (memoised for the record being checked: callers
     must not modify the list)."""
-    global _last
-    last = _last
-    if last is not None and last[0] is d and last[1] == fmt:
-        return last[2]
-    out = get(fmt).turns(d)
-    _last = (d, fmt, out)
-    return out
+    return get(fmt).cached_turns(d)
 
 
 def outputs(fmt: str, d: Mapping[str, Any]) -> list[Turn]:

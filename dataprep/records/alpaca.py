@@ -43,7 +43,7 @@ class Alpaca(Layout):
         # the system prompt and earlier turns are part of what the output answers: the same
         # "continue" after two different histories is not the same prompt
         prompt = f"{s(d.get('instruction'))}{FIELD_SEP}{s(d.get('input'))}"
-        before = self.turns(d)[:-3]
+        before = self.cached_turns(d)[:-3]
         if before:
             prompt = f"{joined(before)}{FIELD_SEP}{prompt}"
         return prompt, s(d.get("output"))

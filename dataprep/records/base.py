@@ -188,6 +188,20 @@ class Layout:
         """Whether a record (a dict) is in this layout."""
         raise NotImplementedError
 
+    #: the last record's turns: several views and checks ask for the same record in a row.
+    #: The record itself is held (not its ``id``), so a freed record's id can never be
+    #: mistaken for the next one's.
+    _last: tuple[Any, list[Turn]] | None = None
+
+    def cached_turns(self, d: Mapping[str, Any]) -> list[Turn]:
+        """``turns`` memoised for the record in hand (callers must not modify the list)."""
+        last = self._last
+        if last is not None and last[0] is d:
+            return last[1]
+        out = self.turns(d)
+        self._last = (d, out)
+        return out
+
     def turns(self, d: Mapping[str, Any]) -> list[Turn]:
         """Every text of the record in order, roles normalised, tool calls as ``call`` turns."""
         raise NotImplementedError
@@ -201,14 +215,14 @@ class Layout:
         layouts they would add the same words to every record and lift the similarity of
         short unrelated records.
         """
-        ts = self.turns(d)
+        ts = self.cached_turns(d)
         text = joined(ts) if self.roles_in_identity else FIELD_SEP.join(t.text.strip() for t in ts)
         tools = self.tools_text(d)
         return f"{text}{FIELD_SEP}tools{ROLE_SEP}{tools}" if tools else text
 
     def text_size(self, d: Mapping[str, Any]) -> int:
         """Characters of text the layout reads from the record (0: none)."""
-        return sum(len(t.text) for t in self.turns(d))
+        return sum(len(t.text) for t in self.cached_turns(d))
 
     def near_text(self, d: Mapping[str, Any]) -> str:
         """What near duplicates compare (default: the identity)."""
@@ -225,7 +239,7 @@ class Layout:
         every turn before it, or "" when those turns hold no text (role names alone are
         no prompt).
         """
-        ts = self.turns(d)
+        ts = self.cached_turns(d)
         last = -1
         for i, t in enumerate(ts):
             if t.role == "assistant":
@@ -243,7 +257,7 @@ class Layout:
 
     def output(self, d: Mapping[str, Any]) -> str | None:
         """The target output a task inference reads (the last reply); None without one."""
-        t = last_reply(self.turns(d))
+        t = last_reply(self.cached_turns(d))
         return None if t is None else t.text
 
     def label(self, d: Mapping[str, Any]) -> tuple[str, bool] | None:
@@ -256,12 +270,12 @@ class Layout:
 
     def label_pointer(self, d: Mapping[str, Any]) -> str | None:
         """Where the label (or the reply read as one) is inside the record."""
-        t = last_reply(self.turns(d))
+        t = last_reply(self.cached_turns(d))
         return None if t is None else t.pointer
 
     def label_input(self, d: Mapping[str, Any]) -> str:
         """The input a label was given for (system turns left out when others exist)."""
-        ts = self.turns(d)
+        ts = self.cached_turns(d)
         last = max((i for i, t in enumerate(ts) if t.role == "assistant"), default=-1)
         if last < 0:
             return ""
@@ -281,7 +295,7 @@ class Layout:
 
     def system(self, d: Mapping[str, Any]) -> Turn | None:
         """The record's system prompt (first system turn), if any."""
-        for t in self.turns(d):
+        for t in self.cached_turns(d):
             if t.role == "system":
                 return t
         return None
@@ -307,7 +321,7 @@ class Layout:
         """Media lists beside the text and how many placeholders the text has for them."""
         if "images" not in d and "videos" not in d and "audios" not in d:
             return []
-        turns = self.turns(d)
+        turns = self.cached_turns(d)
         out = []
         for key, tag in MEDIA_KEYS:
             v = d.get(key)
@@ -322,7 +336,7 @@ class Layout:
         One sequence for most layouts; paired preference trains prompt + chosen and prompt
         + rejected (the longer one must fit).  Conversations add per-message overhead.
         """
-        return [[(t.text, t.pointer, 0) for t in self.turns(d)]]
+        return [[(t.text, t.pointer, 0) for t in self.cached_turns(d)]]
 
     def problems(self, d: Mapping[str, Any]) -> list[Problem]:
         """Missing or mistyped fields of the record itself (inside messages, the

@@ -62,7 +62,7 @@ class Classification(Layout):
         return s(d.get("text"))
 
     def token_sequences(self, d: Mapping[str, Any]) -> list[list[tuple[str, str, int]]]:
-        out = [(t.text, t.pointer, 0) for t in self.turns(d)]
+        out = [(t.text, t.pointer, 0) for t in self.cached_turns(d)]
         if type(d.get("label")) is str:
             out.append((d["label"], "/label", 0))
         return [out]

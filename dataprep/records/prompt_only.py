@@ -44,7 +44,7 @@ class PromptOnly(Layout):
         return message_turns(d.get("prompt"), "/prompt", out=system_turns(d))
 
     def prompt_response(self, d: Mapping[str, Any]) -> tuple[str, str]:
-        return joined(self.turns(d)), ""
+        return joined(self.cached_turns(d)), ""
 
     def output(self, d: Mapping[str, Any]) -> str | None:
         return None
@@ -66,5 +66,5 @@ class PromptOnly(Layout):
                         f"not {json_type(v)}")]
 
     def required_texts(self, d: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-        text = "\n".join(t.text for t in self.turns(d) if t.role != "system")
+        text = "\n".join(t.text for t in self.cached_turns(d) if t.role != "system")
         return [("/prompt", text, "prompt-only")] if type(d.get("prompt")) in (str, list) else []
