@@ -15,9 +15,9 @@ from typing import Any, NoReturn
 
 import click
 
-from dataprep.records import FORMATS
 from dataprep import __version__
 from dataprep.errors import DataprepError
+from dataprep.records import FORMATS
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 # renamed in click 8.2; never raised by older releases
@@ -96,6 +96,11 @@ def cli() -> None:
               help="Do not append a summary to $GITHUB_STEP_SUMMARY on GitHub Actions.")
 @click.option("--no-progress", is_flag=True, default=False, help="No progress bar on stderr.")
 @click.option("-v", "--verbose", is_flag=True, default=False, help="More detail in the text report.")
+@click.option("--max-per-rule", "max_per_rule", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Findings of one rule shown per file in text, github and markdown output; "
+                   "the rest are summed up in one line [default: 10].")
+@click.option("--show-all", is_flag=True, default=False,
+              help="Print every finding (no --max-per-rule cap); machine formats always keep all.")
 @click.option("--model", "model", default=None, metavar="NAME",
               help="Model to fine-tune: DP501's token limit and tokenizer (rules/models.toml; "
                    "default gpt-4o-mini-2024-07-18).")
@@ -106,7 +111,7 @@ def lint(paths: tuple[str, ...], fmt: str, output: str | None, task: str | None,
          fail_under: float | None, strict: bool, exit_zero: bool, config_path: str | None,
          format_hint: str | None, eval_paths: tuple[str, ...], baseline_path: str | None,
          no_cache: bool, files_only: bool, no_summary: bool, no_progress: bool, verbose: bool,
-         model: str | None, max_tokens: int | None) -> None:
+         max_per_rule: int | None, show_all: bool, model: str | None, max_tokens: int | None) -> None:
     """Lint datasets at PATHS (files, directories, globs, HF save_to_disk folders).
 
     Without PATHS, the `paths` of the project config are linted.
@@ -115,11 +120,15 @@ def lint(paths: tuple[str, ...], fmt: str, output: str | None, task: str | None,
     from dataprep.api import load_config
     from dataprep.progress import make_progress
     from dataprep.report import render, resolve_format
+    from dataprep.report.grouping import DEFAULT_MAX_PER_RULE
 
     try:
         resolved_fmt = resolve_format(fmt, os.environ)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    if show_all and max_per_rule is not None:
+        raise click.UsageError("--show-all and --max-per-rule contradict each other; give one")
+    cap = None if show_all else (DEFAULT_MAX_PER_RULE if max_per_rule is None else max_per_rule)
     token_options: dict[str, Any] = {}
     if model is not None:
         from dataprep.tokens import resolve_model
@@ -145,10 +154,10 @@ def lint(paths: tuple[str, ...], fmt: str, output: str | None, task: str | None,
                       cache_root=None if no_cache else Path.cwd(),
                       fingerprints=resolved_fmt in FINGERPRINT_FORMATS, baseline=baseline_path)
     report = result.to_dict()
-    text = render(resolved_fmt, report, color=_use_color(output), verbose=verbose)
+    text = render(resolved_fmt, report, color=_use_color(output), verbose=verbose, max_per_rule=cap)
     _write(text, output)
     if not no_summary:
-        _step_summary(report)
+        _step_summary(report, cap)
     code, why = result.exit_code(cfg.strict, cfg.fail_under)
     if code and not exit_zero:
         # one line on stderr says why the run failed, whatever the report format
@@ -156,7 +165,7 @@ def lint(paths: tuple[str, ...], fmt: str, output: str | None, task: str | None,
     sys.exit(EXIT_OK if exit_zero else code)
 
 
-def _step_summary(report: dict[str, Any]) -> None:
+def _step_summary(report: dict[str, Any], max_per_rule: int | None) -> None:
     """On GitHub Actions, append the Markdown summary to the job's step summary."""
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if os.environ.get("GITHUB_ACTIONS") != "true" or not target:
@@ -167,7 +176,7 @@ def _step_summary(report: dict[str, Any]) -> None:
         return
     try:
         with open(target, "a", encoding="utf-8") as fh:
-            fh.write(render("markdown", report))
+            fh.write(render("markdown", report, max_per_rule=max_per_rule))
     except OSError as exc:
         click.echo(f"dataprep: warning: cannot write the step summary: {exc.strerror or exc}", err=True)
 
@@ -213,12 +222,11 @@ def rules(fmt: str, show_all: bool) -> None:
     import json
 
     from dataprep.checks import RULES
-    from dataprep.config import load_preset
-    from dataprep.config import _selected
+    from dataprep.config import _selected, load_preset
 
     preset = load_preset("default")
     select, ignore = preset.get("select", []), preset.get("ignore", [])
-    rows = []
+    rows: list[dict[str, Any]] = []
     for code, rule in RULES.items():
         on = _selected(code, select, ignore)
         if not on and not show_all:
@@ -393,7 +401,7 @@ def main(argv: Sequence[str] | None = None) -> Any:
         _fail("input nested too deeply to process")
     except MemoryError:
         _fail("out of memory")
-    except Exception as exc:  # noqa: BLE001 - last line of defence: one line, not a traceback
+    except Exception as exc:  # last line of defence: one line, not a traceback
         if os.environ.get("DATAPREP_DEBUG"):
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc} (set DATAPREP_DEBUG=1 for a traceback)")

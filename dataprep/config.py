@@ -3,8 +3,9 @@
 Precedence: command line > project config (``[tool.dataprep]`` in ``pyproject.toml`` or a
 ``dataprep.toml``, found by walking up from the working directory) > preset named by
 ``extends`` (default ``default``).  Validation is strict because a silently ignored
-typo in a CI gate's config is a gate that does not guard: unknown keys and options exit
-2 naming the key and the rule.
+typo in a CI gate's config is a gate that does not guard: unknown keys and options, and
+rule codes, prefixes or names that match no rule (in the file or on the command line),
+exit 2 naming the key and offering a did-you-mean.
 """
 
 from __future__ import annotations
@@ -180,6 +181,92 @@ def _validate_table(table: Mapping[str, Any], where: str) -> None:
         raise ConfigError(f"invalid config {where}: {key}: {err.message}")
 
 
+# ---------------------------------------------------------------- rule references
+#
+# Every place a user names rules is checked against the registry before anything else:
+# a misspelt code in ``ignore`` or ``[rules.X]`` would otherwise leave the gate guarding
+# less (or other) than the user believes, with nothing on screen to say so.
+
+#: keys of the config table that hold lists of codes or prefixes
+SELECTOR_KEYS = ("select", "extend-select", "ignore", "extend-ignore")
+
+
+def _did_you_mean(item: str, rules: Mapping[str, Any], *, want_code: bool) -> str:
+    """`` (did you mean X?)`` from difflib over codes and dotted names, or ``""``.
+
+    ``want_code``: the place takes codes (select, ignore ...), so a name is suggested as
+    its code.
+    """
+    by_name = {r.name: c for c, r in rules.items()}
+    if item.lower() in by_name:  # the CLI upper-cases selectors: DUP.EXACT is dup.exact
+        return f" (did you mean {by_name[item.lower()]}?)"
+    if want_code and len(item) <= 3 and item.upper().startswith("DP"):
+        # a one-digit family: a close code (DP8 → DP508) would be a guess; list the families
+        families = sorted({c[:3] for c in rules})
+        return f" (rule families: {', '.join(families)})"
+    hits = difflib.get_close_matches(item, [*rules, *by_name], 1) or difflib.get_close_matches(
+        item.lower(), list(by_name), 1)
+    if not hits:
+        return ""
+    hit = hits[0]
+    if hit in by_name:
+        return f" (did you mean {by_name[hit]}?)" if want_code else \
+            f" (did you mean {hit!r}, {by_name[hit]}?)"
+    return f" (did you mean {hit}?)" if want_code else \
+        f" (did you mean {hit}, {rules[hit].name!r}?)"
+
+
+def check_selectors(items: Iterable[Any], rules: Mapping[str, Any], key: str, prefix: str) -> None:
+    """Each code or prefix in ``items`` must match at least one rule (``ALL`` matches all).
+
+    A prefix such as ``DP3`` or ``DP30`` is a family selector and is fine as long as some
+    rule starts with it; ``DP9999`` or a dotted rule name is a ConfigError naming ``key``.
+    Non-strings are left to the schema, which says what type it wants.
+    """
+    for item in items:
+        if not isinstance(item, str) or item == "ALL" or any(c.startswith(item) for c in rules):
+            continue
+        what = "is a rule name; give its code" if item.lower() in {r.name for r in rules.values()} \
+            else "matches no rule"
+        raise ConfigError(f"{prefix}{key}: {item!r} {what}"
+                          f"{_did_you_mean(item, rules, want_code=True)}")
+
+
+def check_rule_references(table: Mapping[str, Any], rules: Mapping[str, Any], prefix: str) -> None:
+    """Refuse any rule reference of a project config table that names no rule.
+
+    Covers ``select``/``ignore`` and their ``extend-`` forms, ``per-file-ignores``,
+    ``[rules.X]`` (a code or a dotted name, for options and severity) and the rule
+    families of ``[score.consistency]``.  ``prefix`` starts the message (the file).
+    """
+    for key in SELECTOR_KEYS:
+        value = table.get(key)
+        if isinstance(value, list):
+            check_selectors(value, rules, key, prefix)
+    pfi = table.get("per-file-ignores")
+    if isinstance(pfi, Mapping):
+        for pattern, value in pfi.items():
+            if isinstance(value, list):
+                check_selectors(value, rules, f"per-file-ignores.{_key(pattern)}", prefix)
+    consistency = table.get("score", {}).get("consistency") \
+        if isinstance(table.get("score"), Mapping) else None
+    if isinstance(consistency, Mapping):
+        check_selectors(list(consistency), rules, "score.consistency", prefix)
+    per_rule = table.get("rules")
+    if isinstance(per_rule, Mapping):
+        names = {r.name for r in rules.values()}
+        for name in per_rule:
+            if name not in rules and name not in names:
+                raise ConfigError(f"{prefix}rules.{_key(name)}: no such rule"
+                                  f"{_did_you_mean(name, rules, want_code=False)}")
+
+
+def _key(name: str) -> str:
+    """A table key as TOML writes it: bare when it can be, quoted otherwise."""
+    bare = name.replace("-", "").replace("_", "").isalnum() and name.isascii()
+    return name if bare else f'"{name}"'
+
+
 def resolve(
     rules: Mapping[str, Any],
     config_path: str | None = None,
@@ -191,15 +278,19 @@ def resolve(
     ``rules`` maps code → rule class (for option schemas, did-you-mean and name aliases).
     """
     cli = dict(cli or {})
+    path: Path | None
     if config_path is not None:
-        path: Path | None = Path(config_path)
+        path = Path(config_path)
         if not path.is_file():
             raise ConfigError(f"config file not found: {config_path}")
     else:
         path = find_project_config(cwd)
     table: dict[str, Any] = read_config_file(path) if path else {}
     where = f"{path}" if path else "defaults"
+    check_rule_references(table, rules, f"invalid config {where}: ")
     _validate_table(table, where)
+    for opt in ("select", "extend_select", "ignore"):
+        check_selectors(cli.get(opt) or [], rules, "--" + opt.replace("_", "-"), "")
     preset = load_preset(table.pop("extends", "default"))
     merged = merge(preset, table)
     if cli.get("select"):
@@ -232,22 +323,9 @@ def resolve(
     cfg.consistency = dict(merged.get("score", {}).get("consistency", {}))
     cfg.verdict = dict(merged.get("score", {}).get("verdict", {}))
 
-    codes = list(rules)
     names = {r.name: c for c, r in rules.items()}
-    for group in (cfg.select, cfg.ignore, *(v for _, v in cfg.per_file_ignores)):
-        for item in group:
-            if item != "ALL" and not any(c.startswith(item) for c in codes):
-                hint = difflib.get_close_matches(item, codes, 1)
-                tip = f"; did you mean {hint[0]}?" if hint else ""
-                cfg.warnings.append(f"{item!r} matches no rule{tip}")
-
     for key, spec in merged.get("rules", {}).items():
-        code = key if key in rules else names.get(key)
-        if code is None:
-            hint = difflib.get_close_matches(key, codes + list(names), 1)
-            tip = f"; did you mean {hint[0]}?" if hint else ""
-            cfg.warnings.append(f"rules.{key}: no such rule{tip}")
-            continue
+        code = key if key in rules else names[key]  # unknown keys were refused above
         rule = rules[code]
         for opt, value in spec.items():
             if opt == "severity":

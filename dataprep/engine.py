@@ -116,7 +116,7 @@ def run(
     state = _State()
     # every message of every rule passes through the PII/secret masks, so no excerpt a
     # rule quotes (tool arguments, leftovers, prompts) prints a secret in any format
-    from dataprep.redact import redactor
+    from dataprep.pii import redactor
 
     redact = redactor(config.pattern_packs)
 
@@ -124,7 +124,10 @@ def run(
              pointer: str | None, related: tuple[Related, ...], count: int,
              severity: str | None) -> None:
         rule = rules[code]
-        sev = config.severity.get(code) or severity or rule.severity
+        # a finding its rule calls a note (a placeholder, a check it skipped) stays info
+        # whatever severity the configuration gives the rule
+        sev = "info" if severity == "info" else (config.severity.get(code) or severity
+                                                  or rule.severity)
         if sev == "error" and state.in_check:
             state.errors = True
         findings.append(Finding(code, rule.name, sev, path, line, record, redact(message),  # type: ignore[arg-type]

@@ -49,8 +49,12 @@ class Question:
         ev = dict(self.evidence)
         if self.warnings:
             ev["warnings"] = self.warnings
-        return {"id": self.id, "title": self.title, "status": self.status, "evidence": ev,
-                "next_step": self.next_step}
+        out = {"id": self.id, "title": self.title, "status": self.status, "evidence": ev,
+               "next_step": self.next_step}
+        units = {k: UNITS[k] for k in ev if k in UNITS}
+        if units:  # what a bare number in the evidence is: "ratio" (0.25 = +25%), "USD", ...
+            out["units"] = units
+        return out
 
 
 # ---------------------------------------------------------------- answers
@@ -119,6 +123,34 @@ def load_answers(path: str | None, project_table: Mapping[str, Any] | None) -> t
 
 
 # ---------------------------------------------------------------- questions
+#
+# One invariant holds for every question: it passes only when nothing in its own evidence
+# argues against it.  A blocking finding (error severity) or an answer that says a step was
+# not taken makes it ``fail``; a figure it needs and cannot get makes it ``unknown``.  A
+# question that does not pass always says what to do next, and a passing one says "None"
+# only when there is nothing left to do.
+
+#: the rule whose findings are evaluation records copied from training (dup.eval-leakage;
+#: a test holds it to the registry, so a renumbered rule fails there, not silently here)
+EVAL_LEAK_CODE = "DP304"
+#: fewer prompt variants than this is trying a prompt, not iterating on prompts
+MIN_PROMPT_VARIANTS = 3
+#: prompting techniques the question names, as answered and as read
+TECHNIQUES = {"few_shot_tried": "few-shot examples", "chain_of_thought_tried": "chain-of-thought"}
+#: how each money or rate figure in the evidence reads; JSON keeps the number, these name its unit
+UNITS = {
+    "monthly_base_spend": "USD", "training_cost": "USD", "billed_tokens": "tokens",
+    "cost_per_success_base": "USD per task", "cost_per_success_finetuned_best": "USD per task",
+    "cost_per_success_finetuned_worst": "USD per task",
+    "first_year_roi_best": "ratio", "first_year_roi_worst": "ratio",
+    "break_even_month_best": "month", "break_even_month_worst": "month",
+}
+
+
+def _sentence(steps: list[str]) -> str:
+    """``["remove X", "collect Y"]`` -> ``"Remove X; collect Y."`` (codes keep their case)."""
+    text = "; ".join(steps)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def q_prompting(a: Mapping[str, Any]) -> Question:
@@ -131,13 +163,25 @@ def q_prompting(a: Mapping[str, Any]) -> Question:
         return Question("prompting", title, "unknown", ev, "Answer prompting_exhausted. " + advice)
     if not a["prompting_exhausted"]:
         return Question("prompting", title, "fail", ev, advice)
-    q = Question("prompting", title, "pass", ev, "None: prompting has been pushed as far as it goes.")
-    tried = [k for k in ("few_shot_tried", "chain_of_thought_tried") if a.get(k) is False]
-    if tried:
-        q.warnings.append("not tried yet: " + ", ".join(t.replace("_tried", "").replace("_", " ") for t in tried))
-    if a.get("prompt_variants_tried", 3) < 3:
-        q.warnings.append(f"only {a['prompt_variants_tried']} prompt variant(s) tried")
-    return q
+    # "exhausted" while the answers say a technique was never tried contradicts itself:
+    # the untried technique is the next thing to do, not a footnote to a pass
+    untried = [key for key in TECHNIQUES if a.get(key) is False]
+    variants = a.get("prompt_variants_tried")
+    warnings, steps = [], []
+    if untried:
+        names = " and ".join(TECHNIQUES[k] for k in untried)
+        warnings.append(f"not tried yet: {', '.join(TECHNIQUES[k] for k in untried)}")
+        steps.append(f"try {names} on your evaluation set, then set "
+                     + " and ".join(f"{k} = true" for k in untried))
+    if variants is not None and variants < MIN_PROMPT_VARIANTS:
+        warnings.append(f"only {variants} prompt variant(s) tried")
+        steps.append(f"evaluate at least {MIN_PROMPT_VARIANTS - variants} more prompt variant(s) "
+                     "and record prompt_variants_tried")
+    if steps:
+        return Question("prompting", title, "fail", ev,
+                        _sentence(steps) + " Fine-tune only once prompting stops improving your best score.",
+                        warnings)
+    return Question("prompting", title, "pass", ev, "None: prompting has been pushed as far as it goes.")
 
 
 def q_problem(a: Mapping[str, Any]) -> Question:
@@ -158,6 +202,22 @@ def q_problem(a: Mapping[str, Any]) -> Question:
     return q
 
 
+def _records(f: Mapping[str, Any]) -> int:
+    """Records behind one finding (an aggregated finding carries ``count``)."""
+    n = f.get("count", 1)
+    return n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else 1
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _leak_step(n: int, paths: list[str], code: str) -> str:
+    where = f" from {', '.join(paths)}" if paths else ""
+    return (f"remove{where} the {_plural(n, 'evaluation record')} copied from training ({code}), "
+            "so the evaluation measures skill, not memory")
+
+
 def q_data(lint: Mapping[str, Any]) -> Question:
     title = "Enough quality data?"
     summary = lint.get("summary", {})
@@ -166,39 +226,61 @@ def q_data(lint: Mapping[str, Any]) -> Question:
         eff = summary.get("valid")
     minimum = summary.get("thresholds", {}).get("minimum")
     verdict = lint.get("verdict")
-    blocking = sorted({f["code"] for f in lint.get("findings", []) if f.get("severity") == "error"})
+    reasons = [r for r in lint.get("verdict_reasons", []) or [] if isinstance(r, str)]
+    findings = [f for f in lint.get("findings", []) or [] if isinstance(f, Mapping)]
+    errors: dict[str, int] = {}
+    names: dict[str, str] = {}
+    for f in findings:
+        if f.get("severity") == "error" and isinstance(f.get("code"), str):
+            errors[f["code"]] = errors.get(f["code"], 0) + _records(f)
+            names.setdefault(f["code"], str(f.get("name") or ""))
+    blocking = sorted(errors)
     eval_records = summary.get("eval_records", 0)
-    leaks = sum(1 for f in lint.get("findings", []) if f.get("code") == "DP304")
+    leak_code = EVAL_LEAK_CODE
+    leak_findings = [f for f in findings if f.get("code") == leak_code]
+    leaks = sum(_records(f) for f in leak_findings)
+    leak_paths = sorted({str(f["path"]) for f in leak_findings if f.get("path")})
     ev: dict[str, Any] = {
         "task": lint.get("task"), "effective_examples": eff, "minimum": minimum,
         "recommended": summary.get("thresholds", {}).get("recommended"),
         "score": lint.get("score", {}).get("overall"), "verdict": verdict,
         "blocking_rules": blocking, "eval_records": eval_records, "eval_leaks": leaks,
     }
-    warnings = []
+    warnings: list[str] = []
+    advice: list[str] = []  # for a pass: worth doing, not blocking
     if eval_records and not leaks:
         ev["evaluation_infrastructure"] = f"evaluation split of {eval_records} records, none copied from training"
     elif eval_records:
-        warnings.append(f"{leaks} evaluation record(s) are copies of training records (DP304): metrics will be inflated")
+        warnings.append(f"{_plural(leaks, 'evaluation record')} copied from training ({leak_code}): "
+                        "metrics will be inflated")
+        if leak_code not in errors:  # severity lowered in the config: the user's call, still worth doing
+            advice.append(_leak_step(leaks, leak_paths, leak_code))
     else:
         warnings.append("no evaluation split: hold out data (or pass --eval) to measure the fine-tune")
+        advice.append("hold out an evaluation split that shares no records with training and pass it with --eval")
     if eff is None or minimum is None:
-        q = Question("data", title, "unknown", ev,
-                     "Run dataprep lint on the training data: its example count or the task's minimum is missing.")
-        q.warnings = warnings
-        return q
-    ok = eff >= minimum and verdict != "not-ready"
-    if ok:
-        q = Question("data", title, "pass", ev, "None: the data is ready enough; fix the remaining findings as you go.")
-    else:
-        steps = []
-        if eff is not None and minimum is not None and eff < minimum:
-            steps.append(f"collect at least {minimum - eff} more distinct, valid examples")
-        if verdict == "not-ready":
-            steps.append("fix the blocking findings (run dataprep lint)")
-        q = Question("data", title, "fail", ev, "; ".join(steps).capitalize() + ".")
-    q.warnings = warnings
-    return q
+        return Question("data", title, "unknown", ev,
+                        "Run dataprep lint on the training data: its example count or the task's minimum is missing.",
+                        warnings)
+    steps: list[str] = []  # what must happen before this question can pass
+    for code in blocking:
+        if code == leak_code:
+            steps.append(_leak_step(errors[code], leak_paths, code))
+        else:
+            label = f"{code} {names[code]}".strip()
+            steps.append(f"fix the {_plural(errors[code], 'record')} with {label} errors (dataprep explain {code})")
+    if eff < minimum:
+        steps.append(f"collect at least {minimum - eff} more distinct, valid examples "
+                     f"({eff} effective, the {lint.get('task') or 'task'} minimum is {minimum})")
+    elif verdict == "not-ready":
+        steps.append("lift the data out of not-ready: " + ("; ".join(reasons) if reasons else "run dataprep lint"))
+    if steps:
+        return Question("data", title, "fail", ev, _sentence(steps) + " Then re-run dataprep gate.", warnings)
+    if verdict == "needs-work" and reasons:
+        advice.append("enough to start; to reach ready: " + "; ".join(reasons))
+    if advice:
+        return Question("data", title, "pass", ev, _sentence(advice), warnings)
+    return Question("data", title, "pass", ev, "None: no blocking findings and enough effective examples.", warnings)
 
 
 def q_stability(a: Mapping[str, Any], today: dt.date) -> Question:
@@ -209,19 +291,33 @@ def q_stability(a: Mapping[str, Any], today: dt.date) -> Question:
     last = a.get("last_requirement_change")
     if stable is not None:
         ev["requirements_stable"] = stable
-    advice = (f"Wait until requirements have held for {days_needed} days: every change of "
-              "format or behaviour means new data and a new training run.")
+    why = "every change of format or behaviour means new data and a new training run."
+    unstable = (f"Settle the requirements, then set last_requirement_change to the day they last changed "
+                f"and let them hold for {days_needed} days: {why}")
     if last is not None:
         days = (today - last).days
         ev.update(last_requirement_change=last.isoformat(), days_since_change=days,
                   stable_after_days=days_needed)
-        if days < days_needed or stable is False:
-            return Question("stability", title, "fail", ev, advice)
+        if days < 0:
+            return Question("stability", title, "fail", ev,
+                            f"last_requirement_change ({last.isoformat()}) is after today ({today.isoformat()}): "
+                            f"a planned change means the requirements are still moving; wait until it has held "
+                            f"for {days_needed} days.")
+        if stable is False:
+            return Question("stability", title, "fail", ev, unstable)
+        if days < days_needed:
+            q = Question("stability", title, "fail", ev,
+                         f"Wait until {(last + dt.timedelta(days=days_needed)).isoformat()} "
+                         f"({days_needed - days} more days without a change): {why}")
+            if stable:
+                q.warnings.append(f"answered requirements_stable = true, but the last change was {_plural(days, 'day')} ago "
+                                  f"(stable after {days_needed})")
+            return q
         return Question("stability", title, "pass", ev, "None.")
     if stable is None:
         return Question("stability", title, "unknown", ev,
                         "Answer requirements_stable or last_requirement_change (YYYY-MM-DD).")
-    return Question("stability", title, "pass" if stable else "fail", ev, "None." if stable else advice)
+    return Question("stability", title, "pass" if stable else "fail", ev, "None." if stable else unstable)
 
 
 def q_costs(costs: Mapping[str, float]) -> tuple[Question, dict[str, Any]]:
@@ -232,28 +328,44 @@ def q_costs(costs: Mapping[str, float]) -> tuple[Question, dict[str, Any]]:
                         "Fill in [costs] (monthly_api_spend, or monthly_queries, tokens_per_query and "
                         "base_price_per_1k_tokens) and see dataprep roi."), r
     spend = r["monthly"]["base"]
-    worst = r["first_year_roi"]["high"]
-    ev = {"monthly_api_spend": spend, "spend_band": r["spend_band"],
-          "first_year_roi_best": r["first_year_roi"]["low"], "first_year_roi_worst": worst,
-          "break_even_month_best": r["break_even_month"]["low"],
-          "break_even_month_worst": r["break_even_month"]["high"],
-          "cost_per_success": r["cost_per_success"]}
+    best, worst = r["first_year_roi"]["low"], r["first_year_roi"]["high"]
+    # the base-model spend, whether typed as monthly_api_spend or computed from queries x tokens x price
+    ev: dict[str, Any] = {"monthly_base_spend": spend, "spend_band": r["spend_band"],
+                          "first_year_roi_best": best, "first_year_roi_worst": worst,
+                          "break_even_month_best": r["break_even_month"]["low"],
+                          "break_even_month_worst": r["break_even_month"]["high"]}
+    for end, label in (("base", "base"), ("finetuned_low", "finetuned_best"), ("finetuned_high", "finetuned_worst")):
+        if r["cost_per_success"][end] is not None:
+            ev[f"cost_per_success_{label}"] = r["cost_per_success"][end]
     if r.get("training_cost_source", "").startswith("billed_tokens"):
         ev["training_cost"] = round(r["inputs"]["training_cost"], 2)
         ev["billed_tokens"] = r["inputs"]["billed_tokens"]
     notes = list(r.get("notes", []))
+
+    def question(status: str, next_step: str) -> tuple[Question, dict[str, Any]]:
+        return Question("costs", title, status, ev, next_step, list(notes)), r
+
     if spend is None or spend < roi_mod.SPEND_BELOW:
-        return Question("costs", title, "fail", ev,
-                        "Below $5,000 a month in API spend the fixed costs of a fine-tuned model rarely pay off: "
-                        "stay with prompting (and cheaper models).", notes), r
-    if worst is None or worst <= 0:
-        return Question("costs", title, "fail", ev,
-                        "The first year does not pay back in the worst case: cut tokens per query further, "
-                        "raise success rate, or wait for higher volume.", notes), r
-    q = Question("costs", title, "pass", ev, "None: savings cover training and hidden costs in the worst case.", notes)
+        return question("fail", f"At {roi_mod.money(spend)} a month in base-model spend (below $5,000) the fixed "
+                                "costs of a fine-tuned model rarely pay off: stay with prompting (and cheaper models).")
+    first_year = r["first_year"]
+    # no first-year cost at all (every hidden cost set to 0): ROI has no denominator, the savings decide
+    pays = worst > 0 if worst is not None else (first_year["savings_high"] or 0) > 0
+    if not pays:
+        return question("fail", f"The worst case does not pay back in the first year (ROI {roi_mod.percent(worst)}: "
+                                f"savings of {roi_mod.money(first_year['savings_high'])} against "
+                                f"{roi_mod.money(first_year['cost'])} of training and hidden costs): cut tokens "
+                                "per query further, raise the success rate, or wait for higher volume.")
+    if notes:
+        # the ROI left out a training cost it was told exists: too optimistic to pass on
+        return question("unknown", "Give training_cost in [costs] (no billed token count reached the cost math, "
+                                   "so training_price_per_1m_tokens was ignored), then re-run dataprep gate.")
     if spend < roi_mod.SPEND_ABOVE:
+        q, _ = question("pass", f"Re-check the cost math after a quarter: at {roi_mod.money(spend)} a month the "
+                                "margin over the hidden costs is thin.")
         q.warnings.append("spend is between $5,000 and $10,000 a month: the margin is thin; re-check after a quarter")
-    return q, r
+        return q, r
+    return question("pass", "None: savings cover training and hidden costs in the worst case.")
 
 
 def billed_tokens(lint: Mapping[str, Any]) -> float | None:
@@ -286,31 +398,57 @@ def decide(answers: Mapping[str, Any], lint: Mapping[str, Any], today: dt.date) 
 
 
 # ---------------------------------------------------------------- output
+# Text and markdown are projections of the JSON object: every figure reads in the unit its
+# ``units`` entry names (money in $, ROI as a percentage), the same in evidence and cost math.
 
 _MARK = {"pass": "✅", "fail": "❌", "unknown": "❔"}
 
 
-def _evidence_text(ev: Mapping[str, Any]) -> str:
+def _shown(key: str, value: Any, unit: str | None) -> str:
+    if unit == "USD":
+        return roi_mod.money(value)
+    if unit == "USD per task":
+        return roi_mod.per_task(value)
+    if unit == "ratio":
+        return roi_mod.percent(value)
+    if unit == "month":
+        return roi_mod.month(value)
+    if unit == "tokens" and isinstance(value, (int, float)):
+        return f"{value:,.0f}"
+    if key == "spend_band" and value in roi_mod.SPEND_BANDS:
+        return roi_mod.SPEND_BANDS[value]
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    return "n/a" if value is None else str(value)
+
+
+def _evidence_text(q: Mapping[str, Any]) -> str:
+    units = q.get("units", {})
     parts = []
-    for k, v in ev.items():
+    for k, v in q["evidence"].items():
         if k == "warnings" or isinstance(v, Mapping):
             continue
-        if isinstance(v, list):
-            v = ", ".join(map(str, v)) or "none"
-        parts.append(f"{k.replace('_', ' ')}: {v}")
+        parts.append(f"{k.replace('_', ' ')}: {_shown(k, v, units.get(k))}")
     return "; ".join(parts)
 
 
+def _tally(g: Mapping[str, Any]) -> str:
+    passed = sum(1 for q in g["questions"] if q["status"] == "pass")
+    return f"{passed} of {len(g['questions'])} questions pass"
+
+
 def render_text(g: Mapping[str, Any]) -> str:
-    lines = [f"Fine-tune gate: {g['decision'].upper()}", ""]
+    lines = [f"Fine-tune gate: {g['decision'].upper()} ({_tally(g)})", ""]
     for q in g["questions"]:
         lines.append(f"[{q['status']:<7}] {q['title']}")
-        ev = _evidence_text(q["evidence"])
+        ev = _evidence_text(q)
         if ev:
             lines.append(f"          evidence: {ev}")
         for w in q["evidence"].get("warnings", []):
             lines.append(f"          warning: {w}")
-        if q["status"] != "pass" or q["evidence"].get("warnings"):
+        if q["status"] != "pass" or not q["next_step"].startswith("None"):
             lines.append(f"          next: {q['next_step']}")
     return "\n".join(lines) + "\n"
 
@@ -322,26 +460,29 @@ def _md_escape(text: str) -> str:
 def render_markdown(g: Mapping[str, Any]) -> str:
     head = "✅ **go**" if g["decision"] == "go" else "⛔ **not yet**"
     d = g["data"]
-    lines = [f"### Fine-tune gate: {head}", "",
+    lines = [f"### Fine-tune gate: {head} ({_tally(g)})", "",
              f"Data: score {d['score']}, verdict `{d['verdict']}`, {d['effective_examples']} effective examples ({d['task']}).",
              "", "| | question | evidence | next step |", "|---|---|---|---|"]
     for q in g["questions"]:
-        ev = _evidence_text(q["evidence"])
+        ev = _evidence_text(q)
         warn = "".join(f"<br>⚠️ {w}" for w in q["evidence"].get("warnings", []))
         lines.append(f"| {_MARK[q['status']]} | {_md_escape(q['title'])} | {_md_escape(ev)}{_md_escape(warn)} "
                      f"| {_md_escape(q['next_step'])} |")
     r = g.get("roi")
     if r and r["monthly"]["base"] is not None:
-        m = r["monthly"]
+        m, cps = r["monthly"], r["cost_per_success"]
+        money, pct, month = roi_mod.money, roi_mod.percent, roi_mod.month
         lines += ["", "<details><summary>Cost math</summary>", "",
-                  f"- monthly base spend: ${m['base']:,.2f} (band: {r['spend_band']})",
-                  f"- monthly fine-tuned inference: ${m['finetuned_low']:,.2f} to ${m['finetuned_high']:,.2f}; hidden costs ${m['hidden']:,.2f}",
-                  f"- first-year ROI: {_pct(r['first_year_roi']['low'])} (best) to {_pct(r['first_year_roi']['high'])} (worst)",
-                  f"- break-even month: {r['break_even_month']['low'] or 'never'} (best), {r['break_even_month']['high'] or 'never'} (worst)",
+                  f"- monthly base spend: {money(m['base'])}, {roi_mod.SPEND_BANDS.get(r['spend_band'], 'band n/a')}",
+                  (f"- monthly fine-tuned inference: {money(m['finetuned_low'])} to {money(m['finetuned_high'])}; "
+                   f"hidden costs {money(m['hidden'])}"),
+                  f"- first-year cost (training + 12 × hidden): {money(r['first_year']['cost'])}"]
+        if cps["base"] is not None:
+            lines.append(f"- cost per successful task: base {roi_mod.per_task(cps['base'])}, fine-tuned "
+                         f"{roi_mod.per_task(cps['finetuned_low'])} to {roi_mod.per_task(cps['finetuned_high'])}")
+        lines += [f"- first-year ROI: {pct(r['first_year_roi']['low'])} (best) to {pct(r['first_year_roi']['high'])} (worst)",
+                  (f"- break-even month: {month(r['break_even_month']['low'])} (best), "
+                   f"{month(r['break_even_month']['high'])} (worst)"),
                   "", "</details>"]
     lines += ["", "<sub>generated by dataprep gate</sub>"]
     return "\n".join(lines) + "\n"
-
-
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:+.1%}"

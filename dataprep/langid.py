@@ -48,6 +48,52 @@ _NOISE = re.compile(
     re.DOTALL,
 )
 _NOISE_MARKS = ("`", "://", "www.", "@", "<", "~~~")
+#: names a program reads, not prose: snake_case, camelCase and dotted names (``os.path.join``,
+#: ``iPhone``, ``TypeError``), and file paths.  ASCII classes only, so a run of Han
+#: characters next to a name is left alone.  Numbers are no letters, so the screen leaves
+#: them out of every count but the letter share (a text of numbers and symbols is data).
+_IDENT = re.compile(
+    r"\b[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+"
+    r"|\b[A-Za-z0-9]*_[A-Za-z0-9_]*"
+    r"|\b[a-z]+[A-Z][A-Za-z0-9]*|\b[A-Z][a-z]+[A-Z][A-Za-z0-9]*"
+)
+#: a dotted name's mark; texts without it (or an underscore) skip ``_IDENT``, so a lone
+#: camelCase word is left to the names pattern below
+_DOT_LETTER = re.compile(r"\.[A-Za-z_]")
+_PATH = re.compile(r"[~.]*[/\\][\w.-]+[/\\][\w./\\-]*")
+#: capitalised words inside a sentence (after a lower-case letter, a comma or an opening
+#: bracket or quote), with the short joining words of titles: names of people, places,
+#: products and titles ("Dua Lipa", "Plats du Chef", "（Hydrogen"), which carry no
+#: language, and in a list would make one ("La Banquise, Le Chef" reads French)
+_NAME = re.compile(r"([a-z,&(（，、\"“]) *[A-Z][A-Za-z'’-]+"
+                   r"(?: +(?:(?:of|the|and|for|de|du|la|le|et|von|van|y) +)*[A-Z][A-Za-z'’-]+)*")
+#: a short list item without a sentence in it: a name or a title ("3. Les 400 Coups",
+#: "- Ron Weasley"), not prose
+_LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,3}[.)、]|[-*•])[ \t]+[^\n.!?。！？]{0,60}$", re.MULTILINE)
+#: a line of program text outside a code fence, with the indented (or comment) lines under
+#: it.  Keywords are lower case and prose lines start with a capital, so ``return x``
+#: is code and "Return the book" is not; assignments, bare calls and brace lines too.
+_CODE_LINE = re.compile(
+    r"^[ \t]*(?:"
+    r"(?:def|class|import|return|raise|yield|elif|except|print|function|public|private"
+    r"|protected|static|void|fn|func|package|#include|console\.log|System\.out"
+    r"|pip|npm|git|cd|ls|sudo|mkdir|python3?|curl|docker|ssh-keygen|export)\b"
+    r"|from\s+[\w.]+\s+import\b|(?:else|try|finally)\s*:"
+    r"|(?:if|for|while|with|switch|catch)\b[^\n]*(?:[(=<>\[][^\n]*)[:{]\s*$"
+    r"|(?:SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP)\s[^\n]*[A-Z]{3}"
+    r"|[\w.\[\]'\"]+[ \t]*(?:[-+*/%]|//)?=(?!=)[ \t]*\S"
+    r"|(?:let|var|const)\s+\w+\s*[=:;]|[\w.]+\([^\n]*\)[ \t]*;?[ \t]*$"
+    r"|[{}\[\]()]+[;,]?[ \t]*$"
+    r")[^\n]*(?:\n(?:[ \t]+\S|[ \t]*(?:#|//|\}))[^\n]*)*",
+    re.MULTILINE,
+)
+#: the start of a JSON object or array: an opening bracket before a quoted key or string,
+#: another bracket or (arrays) a number
+_JSON_START = re.compile(r"[{\[]\s*(?:\"[^\"\n]{0,200}\"\s*[:,\]}]|[{\[])|\[\s*-?\d")
+_CLOSE = {"{": "}", "[": "]"}
+#: Han, kana and Hangul: what a text of another script is given to langdetect without
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+                      r"\uff66-\uff9f\U00020000-\U0002ffff]+")
 #: bytes.translate table: ASCII letters lower-cased, every other byte a space
 _ASCII_LETTERS = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 else 32 for c in range(256))
 
@@ -59,6 +105,15 @@ MIN_RATE = 0.12
 ALT_SHARE = 0.8
 #: texts whose letters are below this share of their non-blank characters are code or data
 MIN_LETTER_SHARE = 0.55
+#: a Han, kana or Hangul character counts as this many letters when scripts are compared
+#: (a Chinese word is one or two characters, an English one about five letters), so
+#: "新的苹果iPhone 12 Pro Max是首款支持5G的iPhone" is Chinese, as a reader sees it
+CJK_WEIGHT = 3
+#: a CJK text is Korean when Hangul is at least this share of its CJK letters ...
+HANGUL_SHARE = 0.3
+#: ... else Japanese when kana is at least this share (running Japanese has a third or
+#: more of kana; Chinese that quotes a Japanese name, "サカナクション", stays Chinese)
+KANA_SHARE = 0.2
 
 # (first code point, last code point, script); letters outside these ranges are ignored
 _RANGES: tuple[tuple[int, int, str], ...] = (
@@ -96,6 +151,8 @@ SCRIPT_LANGUAGES: dict[str, frozenset[str]] = {
 }
 #: scripts whose language is told by stop words
 _WORD_SCRIPTS = frozenset({"Latn", "Cyrl", "Arab"})
+#: Han, kana and Hangul: together they decide whether a text is Chinese, Japanese, Korean
+_CJK_SCRIPTS = frozenset({"Hani", "Kana", "Hang"})
 
 LANGUAGE_NAMES: dict[str, str] = {
     "af": "Afrikaans", "am": "Amharic", "ar": "Arabic", "bg": "Bulgarian", "bn": "Bengali",
@@ -157,6 +214,20 @@ def stopwords() -> Stopwords:
     return Stopwords(lookup, order, ascii_lookup)
 
 
+@functools.lru_cache(maxsize=1)
+def _requests() -> re.Pattern[str]:
+    """One pattern of the phrases of ``rules/languages/requests.toml``."""
+    data = tomllib.loads((rules_dir() / "languages" / "requests.toml").read_text("utf-8"))
+    phrases = {p.lower() for spec in data.values() for p in str(spec.get("phrases", "")).split("\n")
+               if p.strip()}
+    return re.compile("|".join(re.escape(p.strip()) for p in sorted(phrases, key=len, reverse=True)))
+
+
+def asks_for_language(prompt: str) -> bool:
+    """Whether a prompt asks for a translation or an answer in a named language."""
+    return _requests().search(prompt.lower()) is not None
+
+
 _SCRIPT_CACHE: dict[str, str | None] = {}
 
 
@@ -189,12 +260,119 @@ def script_counts(text: str, letters: int) -> Counter[str]:
     return counts
 
 
+_JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[{}\[\]]')
+
+
+def _json_end(text: str, start: int) -> int:
+    """Where the JSON value opened at ``start`` ends: after its closing bracket, at a bracket
+    that does not match, or at the text's end (a payload cut by the prefix window)."""
+    stack: list[str] = []
+    for m in _JSON_TOKEN.finditer(text, start):
+        tok = m.group()
+        if tok[0] == '"':
+            continue
+        if tok in "{[":
+            stack.append(_CLOSE[tok])
+        elif not stack or tok != stack.pop():
+            return m.start()
+        elif not stack:
+            return m.end()
+    return len(text)
+
+
+def _drop_json(text: str) -> str:
+    """Drop JSON payloads: the whole text when it is one object or array, else each
+    embedded object or array (tool arguments, API responses, structured answers)."""
+    out: list[str] = []
+    pos = 0
+    m = _JSON_START.search(text)
+    while m is not None:
+        end = _json_end(text, m.start())
+        out.append(text[pos:m.start()])
+        pos = max(end, m.start() + 1)
+        m = _JSON_START.search(text, pos)
+    if not out:
+        return text
+    out.append(text[pos:])
+    return " ".join(out)
+
+
 def clean(text: str) -> str:
-    """Drop what carries no language: code blocks, inline code, URLs, e-mails, tags."""
+    """Drop what carries no language, so that only prose is screened and identified: code
+    (fenced, inline, and program lines outside fences), JSON payloads, URLs, e-mails,
+    markup tags, file paths and identifiers (snake_case, camelCase, dotted names).
+    """
     for mark in _NOISE_MARKS:
         if mark in text:
-            return _NOISE.sub(" ", text)
+            text = _NOISE.sub(" ", text)
+            break
+    if "{" in text or "[" in text:
+        text = _drop_json(text)
+    text = _CODE_LINE.sub(" ", text)
+    if "/" in text or "\\" in text:
+        text = _PATH.sub(" ", text)
+    if "_" in text or _DOT_LETTER.search(text) is not None:
+        text = _IDENT.sub(" ", text)
     return text
+
+
+def without_names(text: str) -> str:
+    """The text without capitalised words inside sentences and short list items (what the
+    screen reads: names make no language, but a list of them would look like one).  langdetect reads the
+    text with them: German capitalises its nouns, and they help it."""
+    if "\n" in text:
+        text = _LIST_ITEM.sub(" ", text)
+    return _NAME.sub(r"\1 ", text)
+
+
+def without_cjk(text: str) -> str:
+    """The text without Han, kana and Hangul (what langdetect reads of a Latin-script
+    text that quotes Chinese: the quoted characters would pull it towards zh)."""
+    return _CJK_RUN.sub(" ", text)
+
+
+#: a quoted span: what a prompt asks about ("写一个包含“do away with”短语的句子")
+_QUOTED = re.compile(r"[“\"‘'「『]([^“”\"‘’'「」『』\n]{1,120})[”\"’'」』]")
+
+
+def _weighted_counts(text: str) -> Counter[str]:
+    """Letters per script, Han, kana and Hangul together as ``Hani`` at ``CJK_WEIGHT``."""
+    counts = script_counts(text, sum(map(len, _WORD.findall(text))))
+    cjk = counts.pop("Hani", 0) + counts.pop("Kana", 0) + counts.pop("Hang", 0)
+    if cjk:
+        counts["Hani"] = CJK_WEIGHT * cjk
+    return counts
+
+
+def main_script(text: str) -> str | None:
+    """The script of most of a text's letters (CJK weighted), or None without letters."""
+    counts = _weighted_counts(text)
+    return max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0] if counts else None
+
+
+def script_share(text: str, script: str) -> float:
+    """The share of a text's letters (CJK weighted) that are in ``script``."""
+    counts = _weighted_counts(text)
+    total = sum(counts.values())
+    return counts.get(script, 0) / total if total else 0.0
+
+
+def quotes_script(prompt: str, script: str) -> bool:
+    """Whether a prompt quotes words in ``script`` (it then asks about them, and a reply
+    in that script may be what it wants: "生成一个正确使用“opulent”一词的例句")."""
+    return any(main_script(m.group(1)) == script for m in _QUOTED.finditer(prompt))
+
+
+def script_of_label(label: str) -> str | None:
+    """The script a screened label is written in (``Hani`` for zh, ja and ko)."""
+    if label in SCRIPT_LANGUAGES:
+        return label
+    if label in ("zh", "ja", "ko"):
+        return "Hani"
+    for script, lang in _SCRIPT_LANGUAGE.items():
+        if lang == label:
+            return script
+    return script_of_language(label)
 
 
 class Screen(NamedTuple):
@@ -206,20 +384,31 @@ class Screen(NamedTuple):
     alt: str | None
     #: stop-word hits per language (empty outside the word scripts)
     hits: Mapping[str, int]
-    #: words in the text
+    #: words in the text (of its main script, in the word scripts)
     words: int
+    #: letters of the text (a Han, kana or Hangul character counts ``CJK_WEIGHT``)
+    letters: int = 0
+    #: the main script's share of those letters (1.0: a single-script text)
+    share: float = 1.0
 
 
 def screen(text: str, min_letters: int) -> Screen | None:
     """Screen a cleaned text; None when it has too little language to judge.
 
+    The script is decided first, by share of letters: a text whose Han, kana and Hangul
+    letters (weighted ``CJK_WEIGHT``) are at least half of its letters is Chinese,
+    Japanese (kana present) or Korean (Hangul), whatever Latin words it quotes.  Other
+    texts take their main script; the scripts of one language name it, and the shared
+    ones (Latin, Cyrillic, Arabic) are told apart by the stop words of that script's words.
+
     Too little: fewer than ``min_letters`` letters, or letters below ``MIN_LETTER_SHARE``
-    of the non-blank characters (code, tables, numbers).  ASCII text, the common case,
-    takes a byte-level path (one ``bytes.translate`` lowers it and blanks everything but
-    letters) that costs a third of the Unicode path.
+    of the non-blank characters (tables, symbols).  ASCII text, the common case, takes a
+    byte-level path (one ``bytes.translate`` lowers it and blanks everything but letters)
+    that costs a third of the Unicode path.
     """
     sw = stopwords()
     nonblank = len(text) - text.count(" ") - text.count("\n")
+    share = 1.0
     if text.isascii():
         b = text.encode("ascii").translate(_ASCII_LETTERS)
         letters = len(b) - b.count(32)
@@ -230,19 +419,27 @@ def screen(text: str, min_letters: int) -> Screen | None:
         script = "Latn"
     else:
         words = _WORD.findall(text.lower())
-        letters = sum(map(len, words))
-        if letters < min_letters or letters < MIN_LETTER_SHARE * nonblank:
+        raw = sum(map(len, words))
+        if raw < MIN_LETTER_SHARE * nonblank:
             return None
-        counts = script_counts(text, letters)
-        if not counts:
+        counts = script_counts(text, raw)
+        hani, kana, hang = counts.get("Hani", 0), counts.get("Kana", 0), counts.get("Hang", 0)
+        cjk = hani + kana + hang
+        letters = raw + (CJK_WEIGHT - 1) * cjk
+        if letters < min_letters or not counts:
             return None
-        cjk = counts.get("Hani", 0) + counts.get("Kana", 0)
-        script, top = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
-        if cjk >= top:
-            label = "ja" if counts.get("Kana", 0) >= 0.1 * cjk else "zh"
-            return Screen(label, None, {}, len(words))
+        if 2 * CJK_WEIGHT * cjk >= letters:
+            label = ("ko" if hang >= HANGUL_SHARE * cjk else
+                     "ja" if kana >= KANA_SHARE * cjk and kana >= 2 else "zh")
+            return Screen(label, None, {}, len(words), letters, CJK_WEIGHT * cjk / letters)
+        script, top = max(((sc, n) for sc, n in counts.items() if sc not in _CJK_SCRIPTS),
+                          key=lambda kv: (kv[1], kv[0]))
+        share = top / letters
         if script not in _WORD_SCRIPTS:
-            return Screen(_SCRIPT_LANGUAGE.get(script, script), None, {}, len(words))
+            return Screen(_SCRIPT_LANGUAGE.get(script, script), None, {}, len(words), letters,
+                          share)
+        if share < 1.0:
+            words = [w for w in words if w.isascii() or _script_of(w[0]) == script]
         keys = Counter(map(sw.lookup.get, words))
     hits: dict[str, int] = {}
     for key, n in keys.items():
@@ -251,13 +448,13 @@ def screen(text: str, min_letters: int) -> Screen | None:
                 hits[lang] = hits.get(lang, 0) + n
     n_words = len(words)
     if not hits:
-        return Screen(script, None, hits, n_words)
+        return Screen(script, None, hits, n_words, letters, share)
     ranked = sorted(hits.items(), key=lambda kv: (-kv[1], sw.order.get(kv[0], 99)))
     best, n_best = ranked[0]
     if n_best < MIN_HITS or n_best < MIN_RATE * n_words:
-        return Screen(script, None, hits, n_words)
+        return Screen(script, None, hits, n_words, letters, share)
     alt = ranked[1][0] if len(ranked) > 1 and ranked[1][1] >= ALT_SHARE * n_best else None
-    return Screen(best, alt, hits, n_words)
+    return Screen(best, alt, hits, n_words, letters, share)
 
 
 def compatible(label: str, alt: str | None, language: str) -> bool:

@@ -6,12 +6,13 @@ packs (paths relative to the config file).  A pack is TOML::
 
     [[pattern]]
     id = "api-key.acme"             # unique, shown in messages
-    rule = "DP606"                  # the rule that reports it
+    rule = "DP606"                  # the rule that reports it (or: kind = "api-key",
+                                    # a PII kind of rules/packs/pii.toml, whose rule it is)
     regex = 'acme_[A-Za-z0-9]{32}'  # Python regex
     description = "ACME API key"
     flags = ["IGNORECASE"]          # optional: IGNORECASE, MULTILINE, DOTALL
     roles = ["assistant"]           # optional: only these roles (default: all)
-    check = "luhn"                  # optional: a named validator (see ``VALIDATORS``)
+    check = "luhn"                  # optional: a named validator (``dataprep.pii.VALIDATORS``)
     secret = true                   # optional: matches are secrets, redacted everywhere
 
 Invalid packs are configuration errors (exit 2 naming the pack and pattern).
@@ -20,7 +21,7 @@ Invalid packs are configuration errors (exit 2 naming the pack and pattern).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from dataprep.errors import ConfigError
 from dataprep.resources import rules_dir
 
 _FLAGS = {"IGNORECASE": re.IGNORECASE, "MULTILINE": re.MULTILINE, "DOTALL": re.DOTALL}
-_KEYS = {"id", "rule", "regex", "description", "flags", "roles", "check", "secret"}
+_KEYS = {"id", "rule", "kind", "regex", "description", "flags", "roles", "check", "secret"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class Pattern:
     check: str | None = None
     secret: bool = False
     source: str = ""
+    #: the PII kind (``dataprep.pii.kinds``); a pattern with a kind may leave ``rule`` empty
+    kind: str | None = None
 
 
 @dataclass
@@ -54,20 +57,31 @@ class PackSet:
         return [p for p in self.patterns if p.rule in wanted]
 
 
-def _load_file(path: Path, label: str) -> list[Pattern]:
-    data = load_toml(path, f"pattern pack {label}")
-    items = data.get("pattern", [])
+def tables(data: Mapping[str, Any], key: str, label: str, name_key: str,
+           known: Collection[str]) -> list[tuple[str, dict[str, Any]]]:
+    """The ``[[key]]`` tables of a pack, each with the place an error names ("pattern pack
+    pii (built in), kind email"); a non-table or an unknown key is a configuration error."""
+    items = data.get(key, [])
     if not isinstance(items, list):
-        raise ConfigError(f"pattern pack {label}: [[pattern]] must be an array of tables")
+        raise ConfigError(f"pattern pack {label}: [[{key}]] must be an array of tables")
     out = []
     for i, item in enumerate(items):
-        where = f"pattern pack {label}, pattern {item.get('id', i) if isinstance(item, dict) else i}"
+        where = f"pattern pack {label}, {key} {item.get(name_key, i) if isinstance(item, dict) else i}"
         if not isinstance(item, dict):
             raise ConfigError(f"{where}: not a table")
-        extra = set(item) - _KEYS
+        extra = set(item) - set(known)
         if extra:
-            raise ConfigError(f"{where}: unknown key {sorted(extra)[0]!r}")
-        for key in ("id", "rule", "regex"):
+            raise ConfigError(f"{where}: unknown key {min(extra)!r}")
+        out.append((where, item))
+    return out
+
+
+def _load_file(path: Path, label: str) -> list[Pattern]:
+    data = load_toml(path, f"pattern pack {label}")
+    out = []
+    for where, item in tables(data, "pattern", label, "id", _KEYS):
+        named = [k for k in ("rule", "kind") if k in item] or ["rule"]  # a rule, a kind or both
+        for key in ("id", "regex", *named):
             if not isinstance(item.get(key), str) or not item[key]:
                 raise ConfigError(f"{where}: {key!r} must be a non-empty string")
         flags = 0
@@ -80,9 +94,10 @@ def _load_file(path: Path, label: str) -> list[Pattern]:
         except re.error as exc:
             raise ConfigError(f"{where}: invalid regex: {exc}") from None
         roles = item.get("roles")
-        out.append(Pattern(item["id"], item["rule"], rx, str(item.get("description", item["id"])),
+        out.append(Pattern(item["id"], item.get("rule", ""), rx,
+                           str(item.get("description", item["id"])),
                            frozenset(roles) if roles else None, item.get("check"),
-                           bool(item.get("secret", False)), label))
+                           bool(item.get("secret", False)), label, item.get("kind")))
     return out
 
 

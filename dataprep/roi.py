@@ -46,10 +46,10 @@ COST_INPUTS: dict[str, tuple[float | None, str]] = {
     "drift_monitoring_per_month": (3000.0, "drift monitoring, $/month"),
     "retraining_per_quarter": (20000.0, "retraining, $/quarter"),
     "training_cost": (0.0, "one-off training cost, $"),
-    "training_price_per_1m_tokens": (None, "training price per 1M billed tokens, $: without training_cost, "
-                                           "training_cost = billed_tokens / 1,000,000 x this"),
-    "billed_tokens": (None, "billed training tokens (tokens x epochs); dataprep gate takes it from "
-                            "the lint's token summary (DP501)"),
+    "training_price_per_1m_tokens": (None, ("training price per 1M billed tokens, $: without training_cost, "
+                                            "training_cost = billed_tokens / 1,000,000 x this")),
+    "billed_tokens": (None, ("billed training tokens (tokens x epochs); dataprep gate takes it from "
+                             "the lint's token summary (DP501)")),
 }
 RATES = ("success_rate", "success_rate_finetuned")
 SPEND_BELOW = 5000.0
@@ -184,8 +184,8 @@ def _training_cost(given: Mapping[str, float], i: dict[str, float | None]) -> tu
         return i["training_cost"] or 0.0, "training_cost" if "training_cost" in given else "default", []
     if billed is None:
         return i["training_cost"] or 0.0, "default", [
-            "training_price_per_1m_tokens ignored: no billed token count (dataprep gate takes it "
-            "from the lint; for dataprep roi pass --billed-tokens)"]
+            ("training_price_per_1m_tokens ignored: no billed token count (dataprep gate takes it "
+             "from the lint; for dataprep roi pass --billed-tokens)")]
     cost = billed / 1_000_000 * price
     i["training_cost"] = cost
     return cost, "billed_tokens x training_price_per_1m_tokens", []
@@ -201,6 +201,38 @@ def has_cost_inputs(given: Mapping[str, float]) -> bool:
         k in given for k in ("monthly_queries", "tokens_per_query", "base_price_per_1k_tokens"))
 
 
+# ---------------------------------------------------------------- how figures read
+# One unit per kind of figure, shared by ``dataprep roi`` and every human view of the gate:
+# money in $ with cents, per-task costs in $ with four significant digits below a dollar,
+# ROI (a ratio in JSON: 0.25 is a 25% return) as a signed percentage.
+
+
+def money(x: float | None) -> str:
+    """``$4,000.00``; ``n/a`` for a figure that could not be computed."""
+    return "n/a" if x is None else f"-${-x:,.2f}" if x < 0 else f"${x:,.2f}"
+
+
+def per_task(x: float | None) -> str:
+    """Per-task costs are usually fractions of a cent: cents would show $0.00."""
+    return "n/a" if x is None else f"${x:,.2f}" if x >= 1 else f"${x:.4g}"
+
+
+def percent(ratio: float | None) -> str:
+    """A ratio (ROI -2.6089) as the percentage people read (``-260.9%``)."""
+    return "n/a" if ratio is None else f"{ratio:+.1%}"
+
+
+def month(k: int | None) -> str:
+    """A break-even month; ``never`` when the savings never cover the costs."""
+    return "never" if k is None else str(k)
+
+
+#: the spend bands of ``spend_band`` as people read them
+SPEND_BANDS = {"below": "below $5,000 a month (fine-tuning rarely pays)",
+               "consider": "$5,000-$10,000 a month (consider it)",
+               "above": "above $10,000 a month (likely to pay)"}
+
+
 def render_text(roi: Mapping[str, Any]) -> str:
     """A readable table of inputs (defaults marked) and results."""
     lines = ["Inputs:"]
@@ -210,32 +242,21 @@ def render_text(roi: Mapping[str, Any]) -> str:
         mark = " (default)" if default is not None and value == default else ""
         lines.append(f"  {key:<28} {shown:>12}{mark}  {desc}")
     m, cps, fyr, be = roi["monthly"], roi["cost_per_success"], roi["first_year_roi"], roi["break_even_month"]
-
-    def money(x: Any) -> str:
-        return "n/a" if x is None else f"${x:,.2f}"
-
-    def per_task(x: Any) -> str:
-        # per-task costs are usually fractions of a cent: cents would show $0.00
-        return "n/a" if x is None else f"${x:,.2f}" if x >= 1 else f"${x:.4g}"
-
-    def pct(x: Any) -> str:
-        return "n/a" if x is None else f"{x:+.1%}"
-
     lines += [
         "",
-        f"Monthly base-model spend: {money(m['base'])} ({roi['base_source']}; band: {roi['spend_band'] or 'n/a'}: "
-        f"below $5,000 fine-tuning rarely pays, $5,000-$10,000 consider, above $10,000 likely)",
-        f"Monthly fine-tuned inference: {money(m['finetuned_low'])} (x{roi['inputs']['token_multiplier_low']:g}) "
-        f"to {money(m['finetuned_high'])} (x{roi['inputs']['token_multiplier_high']:g})",
+        (f"Monthly base-model spend: {money(m['base'])} ({roi['base_source']}; band: {roi['spend_band'] or 'n/a'}: "
+         f"below $5,000 fine-tuning rarely pays, $5,000-$10,000 consider, above $10,000 likely)"),
+        (f"Monthly fine-tuned inference: {money(m['finetuned_low'])} (x{roi['inputs']['token_multiplier_low']:g}) "
+         f"to {money(m['finetuned_high'])} (x{roi['inputs']['token_multiplier_high']:g})"),
         f"Monthly hidden costs: {money(m['hidden'])} (maintenance + drift monitoring + retraining / 3)",
-        f"Cost per successful task: base {per_task(cps['base'])}, fine-tuned {per_task(cps['finetuned_low'])} "
-        f"to {per_task(cps['finetuned_high'])}",
+        (f"Cost per successful task: base {per_task(cps['base'])}, fine-tuned {per_task(cps['finetuned_low'])} "
+         f"to {per_task(cps['finetuned_high'])}"),
         f"First-year cost (training + 12 x hidden): {money(roi['first_year']['cost'])}"
         + (f" (training: {roi['inputs']['billed_tokens']:,.0f} billed tokens x "
            f"${roi['inputs']['training_price_per_1m_tokens']:g} per 1M)"
            if roi.get("training_cost_source", "").startswith("billed_tokens") else ""),
-        f"First-year ROI: {pct(fyr['low'])} (best case) to {pct(fyr['high'])} (worst case)",
-        f"Break-even month: {be['low'] or 'never'} (best case), {be['high'] or 'never'} (worst case)",
+        f"First-year ROI: {percent(fyr['low'])} (best case) to {percent(fyr['high'])} (worst case)",
+        f"Break-even month: {month(be['low'])} (best case), {month(be['high'])} (worst case)",
     ]
     lines += [f"Note: {n}" for n in roi.get("notes", [])]
     return "\n".join(lines) + "\n"

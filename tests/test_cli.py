@@ -169,3 +169,46 @@ def test_file_named_like_eval_alone_is_audited_as_data(tmp_path: Path) -> None:
     train.write_text(GOOD)
     report = json.loads(dp("lint", str(train), str(p), "--format", "json", cwd=tmp_path).stdout)
     assert {Path(f["path"]).name: f["split"] for f in report["files"]} == {"train.jsonl": "train", "test.jsonl": "eval"}
+
+
+# --- how many findings the text shows ---------------------------------------------------------
+
+
+def _no_answer_records(n: int) -> str:
+    """``n`` distinct conversations without an assistant turn: one DP113 each."""
+    return "".join(
+        json.dumps({"messages": [{"role": "user", "content": f"Translate sentence {i} into French."}]}) + "\n"
+        for i in range(n)
+    )
+
+
+def _lint_in_process(*args: str) -> tuple[int, str]:
+    from click.testing import CliRunner
+
+    from dataprep.cli import cli
+
+    res = CliRunner().invoke(cli, ["lint", "--no-progress", "--no-cache", "--exit-zero",
+                                   "--select", "DP113", *args])
+    return res.exit_code, res.output
+
+
+def test_text_caps_one_rule_per_file_and_the_options_change_it(tmp_path: Path) -> None:
+    data = tmp_path / "train.jsonl"
+    data.write_text(_no_answer_records(25))
+    code, out = _lint_in_process(str(data), "--format", "text")
+    assert code == 0
+    shown = [ln for ln in out.splitlines() if ln.startswith(f"{data}:") and ": DP113 " in ln]
+    assert len(shown) == 10
+    assert "  ... and 15 more DP113 in this file (most: " in out
+    assert "Findings: 25 errors" in out, "the summary counts every finding"
+    _, out = _lint_in_process(str(data), "--format", "text", "--max-per-rule", "3")
+    assert sum(ln.startswith(f"{data}:") for ln in out.splitlines()) == 3 and "... and 22 more DP113" in out
+    _, out = _lint_in_process(str(data), "--format", "text", "--show-all")
+    assert sum(ln.startswith(f"{data}:") for ln in out.splitlines()) == 25 and "more DP113" not in out
+    _, out = _lint_in_process(str(data), "--format", "json", "--max-per-rule", "3")
+    assert len(json.loads(out)["findings"]) == 25, "machine formats keep every finding"
+
+
+def test_show_all_and_max_per_rule_together_is_a_usage_error(tmp_path: Path, good: Path) -> None:
+    line = one_line_error(dp("lint", str(good), "--show-all", "--max-per-rule", "3", cwd=tmp_path))
+    assert "--show-all" in line and "--max-per-rule" in line

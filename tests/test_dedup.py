@@ -98,14 +98,16 @@ def test_exact_repeats_point_at_the_first_copy(tmp_path: Path) -> None:
     assert got == [("DP301", "data.jsonl", 3, 2, first), ("DP301", "data.jsonl", 5, 4, first)]
 
 
-def test_near_cluster_members_point_at_their_earliest_verified_partner(tmp_path: Path) -> None:
+def test_near_cluster_members_point_at_the_first_then_their_verified_partner(tmp_path: Path) -> None:
     data = write_jsonl(tmp_path / "data.jsonl", texts(A, UNRELATED[0], B, C, UNRELATED[1]))
     res = run([data], tmp_path)
     assert view(res.findings) == [
         ("DP302", "data.jsonl", 3, 2, [("data.jsonl", 1, 0)]),
-        ("DP302", "data.jsonl", 4, 3, [("data.jsonl", 3, 2)]),  # C is 0.75 from A: not verified
+        # C is 0.75 from A (not verified): the cluster's first, then the partner it matched
+        ("DP302", "data.jsonl", 4, 3, [("data.jsonl", 1, 0), ("data.jsonl", 3, 2)]),
     ]
     assert all("cluster of 3 records" in f.message for f in res.findings)
+    assert "near duplicate of data.jsonl:3 (Jaccard 0.86" in res.findings[1].message.replace(str(tmp_path) + "/", "")
 
 
 def test_near_partner_is_the_earliest_of_several(tmp_path: Path) -> None:
@@ -277,6 +279,88 @@ def test_every_leaked_evaluation_copy_is_reported(tmp_path: Path) -> None:
     ]
 
 
+# ------------------------------------------------------- which record is first (all four rules)
+
+
+def _order(res: Any, given: Sequence[Path]) -> Any:
+    """Sort key of a place in reading order as people mean it: training before evaluation,
+    files in the order given, then lines."""
+    split = {f["path"]: f["split"] for f in res.files}
+    rank = {str(p): i for i, p in enumerate(given)}
+
+    def key(path: str, line: int | None) -> tuple[int, int, int]:
+        return (split[path] == "eval", rank[path], line or 0)
+
+    return key
+
+
+def test_every_duplicate_sits_on_the_later_record_and_points_at_the_earliest(tmp_path: Path) -> None:
+    planet = "Which planet is closest to the Sun?"
+    part1 = write_jsonl(tmp_path / "part1.jsonl", [
+        {"prompt": planet, "completion": "Mercury"},
+        {"prompt": "Summarise the note.", "completion": A},
+        {"prompt": "Summarise the hours.", "completion": UNRELATED[0]},
+    ])
+    part2 = write_jsonl(tmp_path / "part2.jsonl", [
+        {"prompt": "Summarise the note.", "completion": B},
+        {"prompt": planet.lower(), "completion": "Venus, I think"},
+        {"prompt": "Summarise the note.", "completion": A.upper()},
+        {"prompt": "Summarise the note.", "completion": C},
+    ])
+    # the evaluation file is passed (and read) first; it still counts as the later one
+    held_out = write_jsonl(tmp_path / "held_out.jsonl", [
+        {"prompt": "Summarise the hours.", "completion": UNRELATED[0].upper()},
+        {"prompt": "Summarise the note.", "completion": B},
+    ])
+    res = run([part1, part2], tmp_path, eval_paths=[str(held_out)], task="generative")
+    assert view(res.findings) == [
+        ("DP304", "held_out.jsonl", 1, 0, [("part1.jsonl", 3, 2)]),
+        ("DP304", "held_out.jsonl", 2, 1, [("part2.jsonl", 1, 0)]),  # its exact copy beats a near one
+        ("DP302", "part2.jsonl", 1, 0, [("part1.jsonl", 2, 1)]),
+        ("DP303", "part2.jsonl", 2, 1, [("part1.jsonl", 1, 0)]),
+        ("DP301", "part2.jsonl", 3, 2, [("part1.jsonl", 2, 1)]),
+        ("DP302", "part2.jsonl", 4, 3, [("part1.jsonl", 2, 1), ("part2.jsonl", 1, 0)]),
+    ]
+    key = _order(res, [part1, part2, held_out])
+    for f in res.findings:
+        assert key(f.related[0].path, f.related[0].line) < key(f.path, f.line), f
+
+
+def test_text_names_each_place_once(tmp_path: Path) -> None:
+    from dataprep.report import render
+
+    data = write_jsonl(tmp_path / "data.jsonl", [
+        {"prompt": "Capital of France?", "completion": "Paris"},
+        {"prompt": "Summarise the note.", "completion": A},
+        {"prompt": "capital of  France?", "completion": "Lyon, I think"},
+        {"prompt": "Summarise the note.", "completion": B},
+        {"prompt": "Summarise the note.", "completion": C},
+        {"prompt": "summarise the note.", "completion": A},
+    ])
+    held_out = write_jsonl(tmp_path / "test.jsonl", [{"prompt": "Summarise the note.", "completion": A}])
+    res = run([data, held_out], tmp_path, task="generative")
+    out = render("text", res.to_dict())
+    lines = [ln for ln in out.splitlines() if ln.startswith(str(tmp_path)) and ": DP30" in ln]
+    assert {ln.split(": ")[1].split()[0] for ln in lines} == set(DUP_CODES)
+    for ln in lines:
+        places = re.findall(r"\S+\.jsonl:\d+", ln)
+        assert len(places) == len(set(places)), ln
+        assert "(first at" in ln or len(places) == 2, ln
+
+
+def test_parquet_records_are_numbered_from_one_in_text(tmp_path: Path) -> None:
+    from dataprep.report import render
+
+    target = _write_as("parquet", tmp_path / "rows", texts(UNRELATED[0], "alpha beta", "ALPHA  beta"))
+    res = run([target], tmp_path)
+    assert view(res.findings) == [("DP301", "rows.parquet", None, 2, [("rows.parquet", None, 1)])]
+    out = render("text", res.to_dict())
+    line = next(ln for ln in out.splitlines() if "DP301" in ln)
+    assert line == (f"{target}: DP301 exact duplicate (after normalisation) of {target} record 2 "
+                    "(record 3)")
+    assert "record 0" not in out
+
+
 # --------------------------------------------------------------------- same prompt (DP303)
 
 
@@ -295,8 +379,11 @@ def test_same_chat_prompt_with_different_answers(tmp_path: Path) -> None:
     ])
     res = run([data], tmp_path)
     found = [f for f in res.findings if f.code == "DP303"]
-    assert view(found) == [("DP303", "data.jsonl", 1, 0, [("data.jsonl", 4, 3), ("data.jsonl", 5, 4)])]
-    assert found[0].count == 3
+    # the later record answers differently and points at the first; the fifth record is
+    # also a near copy of the first as a whole, which DP302 reports
+    assert view(found) == [("DP303", "data.jsonl", 4, 3, [("data.jsonl", 1, 0)])]
+    assert "3 records share this prompt" in found[0].message
+    assert ("DP302", "data.jsonl", 5, 4, [("data.jsonl", 1, 0)]) in view(res.findings)
     assert res.task == "generative"
 
 
@@ -309,7 +396,7 @@ def test_same_completion_prompt_with_different_answers(tmp_path: Path) -> None:
     ])
     res = run([data], tmp_path, task="generative")
     assert view(res.findings) == [
-        ("DP303", "data.jsonl", 1, 0, [("data.jsonl", 3, 2)]),
+        ("DP303", "data.jsonl", 3, 2, [("data.jsonl", 1, 0)]),
         ("DP301", "data.jsonl", 4, 3, [("data.jsonl", 2, 1)]),
     ]
 

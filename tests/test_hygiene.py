@@ -5,23 +5,19 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from dataprep import packs
 from dataprep.api import lint
-from dataprep.checks.hygiene import (
-    _char_problems,
-    _gate,
-    _Gated,
-    _Plan,
-    _repeats_near,
-    _suspect,
-    excerpt,
-    repetition,
-    truncation,
-)
+from dataprep.checks.hygiene import excerpt, repetition, truncation
+from dataprep.checks.hygiene.characters import _char_problems, _suspect
+from dataprep.checks.hygiene.leftovers import PACKS, Gated, Plan, prose
+from dataprep.checks.hygiene.length import asks_for_more
+from dataprep.checks.hygiene.repeated import repeats_near
 from dataprep.errors import ConfigError
 from tests.rulecases import records_bytes
 
@@ -32,7 +28,7 @@ def _chat(user: str, assistant: str) -> dict[str, object]:
     return {"messages": [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]}
 
 
-def _lint(tmp_path: Path, records: list[object], select: list[str], **kw: object) -> list:
+def _lint(tmp_path: Path, records: Sequence[object], select: list[str], **kw: Any) -> list:
     data = tmp_path / "data.jsonl"
     data.write_bytes(records_bytes(records))
     return lint([str(data)], select=select, cwd=tmp_path, **kw).findings
@@ -41,70 +37,103 @@ def _lint(tmp_path: Path, records: list[object], select: list[str], **kw: object
 # ---------------------------------------------------------------- pack gates
 
 
-def _gated(regex: str, flags: int = 0) -> _Gated:
-    return _Gated(packs.Pattern("t.x", "DP506", re.compile(regex, flags), "test"))
-
-
-@pytest.mark.parametrize(("regex", "flags", "steps"), [
-    (r"\{\{\s*\w+\s*\}\}", 0, [("{",), ("{{",)]),
-    (r"\b[Aa]s an AI(?: model|,)", 0, [("s an AI",)]),
-    (r"<\s*no\s*input\s*>", re.I, [("<",)]),
-    (r"\bLorem ipsum\b", re.I, [("lorem ipsum",)]),
-    (r"(?:alpha|beta)-\d+", 0, [("alpha", "beta")]),
-    (r"\d+\s*%", 0, [("%",)]),
-    (r"[a-z]+\d", 0, []),
-])
-def test_gate_literals(regex: str, flags: int, steps: list[tuple[str, ...]]) -> None:
-    assert _gate(re.compile(regex, flags)) == (steps, bool(flags & re.I) and bool(steps))
+def _gated(regex: str, flags: int = 0) -> Gated:
+    return Gated(packs.Pattern("t.x", "DP506", re.compile(regex, flags), "test"))
 
 
 @pytest.mark.parametrize(("regex", "flags", "text"), [
-    (r"\bAs an AI(?: model|,)", re.I, "AS AN AI, I cannot"),
+    (r"\bAs an AI(?: model|,)", re.IGNORECASE, "AS AN AI, I cannot"),
     (r"(?:ab|)cd", 0, "xcd"),
     (r"a(?=b)bc", 0, "abc"),
     (r"(a)\1x", 0, "aax"),
     (r"x{0}yz", 0, "yz"),
     (r"foo(?:bar)?baz", 0, "foobaz"),
     (r"(?i:HeLLo) world", 0, "hello world"),
-    (r"MASK", re.I, "maſk"),  # re folds the long s into s; the gate must too
-    (r"straße", re.I, "STRASSE straße"),
+    (r"MASK", re.IGNORECASE, "maſk"),  # re folds the long s into s; the gate must too
+    (r"straße", re.IGNORECASE, "STRASSE straße"),
     (r"[Tt]odo:", 0, "todo: x"),
-    (r"\AN/A\Z", re.I, "n/a"),
+    (r"\AN/A\Z", re.IGNORECASE, "n/a"),
     (r"(?x) foo \s bar  # verbose", 0, "foo bar"),
 ])
 def test_gate_never_rules_out_a_match(regex: str, flags: int, text: str) -> None:
     g = _gated(regex, flags)
     assert g.pattern.regex.search(text)
-    assert g in _Plan([g]).candidates(text)
+    assert g in Plan([g]).candidates(text)
+
+
+def _builtin() -> list[Gated]:
+    return [Gated(p) for name in PACKS for p in packs.builtin_pack(name)]
+
+
+#: one text per built-in pattern that it must find
+SAMPLES = {
+    "template.double-brace": "Dear {{name}},",
+    "template.single-brace": "Hello {first_name}!",
+    "template.noinput": "<noinput>",
+    "template.na-input": " N/A. ",
+    "placeholder.insert": "[Insert company name]",
+    "placeholder.angle": "<placeholder>",
+    "placeholder.todo": "Intro\n  TODO: finish",
+    "placeholder.lorem-ipsum": "Lorem ipsum dolor",
+    "refusal.as-an-ai": "As an AI language model, I",
+    "refusal.sorry-cannot": "I am sorry, but I cannot do that",
+    "refusal.cannot-fulfill": "I can't fulfill that request",
+    "boilerplate.knowledge-cutoff": "As of my last knowledge cut-off, no",
+    "refusal.zh.as-an-ai": "作为一个人工智能语言模型，我没有个人观点。",
+    "refusal.zh.just-an-ai": "我只是一个人工智能，无法替你做决定。",
+    "refusal.zh.sorry-cannot": "很抱歉，我无法预订机票。",
+    "refusal.zh.cannot-provide": "我无法提供实时的股票价格。",
+    "refusal.ja.as-an-ai": "AI言語モデルとして、個人的な意見はありません。",
+    "refusal.ja.sorry-cannot": "申し訳ありませんが、その質問にはお答えできません。",
+    "refusal.ko.as-an-ai": "AI 언어 모델로서 저는 개인적인 의견이 없습니다.",
+    "refusal.ko.sorry-cannot": "죄송하지만, 그 요청은 도와드릴 수 없습니다.",
+    "refusal.es.as-an-ai": "Como modelo de lenguaje, no tengo opiniones.",
+    "refusal.es.sorry-cannot": "Lo siento, pero no puedo ayudarte con eso.",
+    "refusal.fr.as-an-ai": "En tant qu'IA, je n'ai pas d'opinion.",
+    "refusal.fr.sorry-cannot": "Je suis désolé, mais je ne peux pas répondre.",
+    "refusal.de.as-an-ai": "Als KI-Sprachmodell habe ich keine Meinung.",
+    "refusal.de.sorry-cannot": "Es tut mir leid, aber ich kann nicht helfen.",
+    "refusal.pt.as-an-ai": "Como um modelo de linguagem, não tenho opiniões.",
+    "refusal.pt.sorry-cannot": "Desculpe, mas não posso ajudar com isso.",
+    "refusal.ru.as-an-ai": "Как языковая модель, я не имею мнения.",
+    "refusal.ru.sorry-cannot": "Извините, но я не могу помочь с этим.",
+}
 
 
 def test_builtin_patterns_match_their_examples_and_pass_their_gates() -> None:
-    samples = {
-        "template.double-brace": "Dear {{name}},",
-        "template.single-brace": "Hello {first_name}!",
-        "template.noinput": "<noinput>",
-        "template.na-input": " N/A. ",
-        "placeholder.insert": "[Insert company name]",
-        "placeholder.angle": "<placeholder>",
-        "placeholder.todo": "Intro\n  TODO: finish",
-        "placeholder.lorem-ipsum": "Lorem ipsum dolor",
-        "refusal.as-an-ai": "As an AI language model, I",
-        "refusal.sorry-cannot": "I am sorry, but I cannot do that",
-        "refusal.cannot-fulfill": "I can't fulfill that request",
-        "boilerplate.knowledge-cutoff": "As of my last knowledge cut-off, no",
-    }
-    builtin = [_Gated(p) for p in packs.builtin_pack("leftovers")]
-    assert {g.pattern.id for g in builtin} == set(samples)
+    builtin = _builtin()
+    assert {g.pattern.id for g in builtin} == set(SAMPLES)
     for g in builtin:
-        text = samples[g.pattern.id]
+        text = SAMPLES[g.pattern.id]
         assert g.pattern.regex.search(text), g.pattern.id
-        assert g in _Plan([g]).candidates(text), g.pattern.id
+        assert g in Plan([g]).candidates(text), g.pattern.id
+        assert g.passes(text, []), g.pattern.id
         assert g.pattern.rule == "DP506"
 
 
+def test_refusals_are_for_assistant_replies_only() -> None:
+    refusals = [g for g in _builtin() if g.pattern.id.startswith(("refusal.", "boilerplate."))]
+    assert refusals
+    assert all(g.roles == frozenset({"assistant"}) for g in refusals)
+
+
+@pytest.mark.parametrize("text", [
+    "“对不起，我不能卖给你机票。我们的电脑坏了。”",  # a refusal quoted in a story
+    "你作为一个人工智能助手，应该礼貌地回答。",  # said of someone else
+    "作为人工智能领域的专家，他发表了演讲。",  # "as an expert in the AI field"
+    "Los coches eléctricos funcionan como un motor más simple.",
+    "Tools such as calls and goals are listed as KPIs.",
+    "She works as an AI researcher in Lyon.",
+])
+def test_refusal_patterns_leave_ordinary_prose_alone(text: str) -> None:
+    hits = [g.pattern.id for g in _builtin() if g.pattern.id.startswith("refusal.")
+            and g.pattern.regex.search(text)]
+    assert hits == []
+
+
 def test_plan_skips_texts_without_the_literals() -> None:
-    builtin = [_Gated(p) for p in packs.builtin_pack("leftovers")]
-    plan = _Plan([g for g in builtin if g.roles is None or "assistant" in g.roles])
+    builtin = _builtin()
+    plan = Plan([g for g in builtin if g.roles is None or "assistant" in g.roles])
     prose = "The quick brown fox jumps over the lazy dog. " * 40
     assert plan.candidates(prose) == []
 
@@ -244,14 +273,14 @@ def test_probe_finds_loops_anywhere_in_the_covered_half() -> None:
     prose = " ".join(f"word{i}" for i in range(300))
     loop = "stop it now. " * 120
     for text in (loop + prose, prose + loop, prose[:500] + loop + prose[:500]):
-        assert _repeats_near(text, 2), text[:40]
+        assert repeats_near(text, 2), text[:40]
         assert repetition(text, 3, 10, 0.5)
 
 
 def test_prose_is_not_a_candidate() -> None:
     prose = ("Bananas are a good snack before exercise because they are easy to carry and give "
              "quick energy. Eat one half an hour before a run, with some yogurt or nuts. ") * 2
-    assert not _repeats_near(prose, 2)
+    assert not repeats_near(prose, 2)
 
 
 def test_excerpt_is_short_and_cut_between_words() -> None:
@@ -300,7 +329,7 @@ def test_fast_chat_path_agrees_with_the_text_views(tmp_path: Path, monkeypatch) 
                       {"role": "user", "content": "ok"}, {"role": "assistant", "content": "Sure!"}]},
     ]
     fast = [f.to_dict() for f in _lint(tmp_path, records, HYGIENE)]
-    monkeypatch.setattr("dataprep.checks.hygiene._plain_messages", lambda msgs: False)
+    monkeypatch.setattr("dataprep.checks.hygiene.walk._plain_messages", lambda msgs: False)
     slow = [f.to_dict() for f in _lint(tmp_path, records, HYGIENE)]
     assert fast == slow
     assert {f["code"] for f in fast} == {"DP502", "DP505", "DP506", "DP507", "DP508"}
@@ -320,3 +349,58 @@ def test_no_crash_on_odd_records(tmp_path: Path) -> None:
     found = _lint(tmp_path, odd, HYGIENE + ["DP901"])
     assert not [f for f in found if f.code == "DP901"]
     assert {f.code for f in found} <= set(HYGIENE)
+
+
+# ---------------------------------------------------------------- DP506 notation
+
+
+@pytest.mark.parametrize(("text", "hidden", "kept"), [
+    ("Let $x^{ab}$ and $$\\sum_{i} {total}$$ hold.", ["{ab}", "{total}"], ["Let", "hold."]),
+    ("By \\( {rate} \\) and \\[ {cost} \\] we get", ["{rate}", "{cost}"], ["we get"]),
+    ("It costs $5 and {item} costs $10.", [], ["{item}"]),  # prices are not math
+    ("Run:\njobs:\n build:\n  url: ${{ x }}\n steps: 3\nDone {name}.", ["${{ x }}"], ["Done {name}."]),
+    ("Name: {{name}}\nDate: {{date}}\nRoom: {{room}}", [], ["{{name}}", "{{room}}"]),
+    ("See `{{x}}` and\n```\n{{y}}\n```\nthen {{z}}", ["{{x}}", "{{y}}"], ["{{z}}"]),
+])
+def test_prose_blanks_notation_only(text: str, hidden: list[str], kept: list[str]) -> None:
+    out = prose(text)
+    assert len(out) == len(text)
+    assert out.count("\n") == text.count("\n")
+    for s in hidden:
+        assert s not in out, s
+    for s in kept:
+        assert s in out, s
+
+
+# ---------------------------------------------------------------- DP502 prompts
+
+
+@pytest.mark.parametrize(("prompt", "cue"), [
+    ("Explain in detail why leaves change colour in autumn.", "explain"),
+    ("Write a Python function that reverses a string.", "write … function"),
+    ("Why is the sky blue?", "why"),
+    ("List the steps to change a tyre.", "list"),
+    ("请详细解释光合作用的过程。", "解释"),
+    ("光合作用の仕組みを詳しく教えてください。", "詳しく"),
+    ("Which bear is Christopher Robin's friend?", None),
+    ("Name the capital of Arizona.", None),
+    ("Classify this review as positive or negative: great film!", None),
+    ("Is 7 prime? Answer yes or no.", None),
+    ("Provide a step-by-step calculation for 3*7. Equations/math only, no commentary.", None),
+    ("Translate 'cat' into French.", None),
+    ("Explain the idiom in one word: 'break the ice'.", None),
+    ("In this task you explain why. " * 30 + "\nNew input: PersonX eats\nOutput:", None),
+    ("Detailed Instructions: classify the text.\n" + "Text: lorem. " * 60 + "\nA:", None),
+    ("中国的首都是哪里？", None),
+])
+def test_asks_for_more(prompt: str, cue: str | None) -> None:
+    assert asks_for_more(prompt) == cue
+
+
+@pytest.mark.parametrize("prompt", [
+    "Generate answer \"True\" if the sentence and its polarity match.\nReview: the story was dull.",
+    ("What is the role of folklore?\nA) To predict events\nB) To reflect societal norms\n"
+     "C) To create fictional characters\nD) To explain every function of the state"),
+])
+def test_write_cues_need_their_object_nearby_and_choices_are_short(prompt: str) -> None:
+    assert asks_for_more(prompt) is None

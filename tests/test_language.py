@@ -103,22 +103,110 @@ def test_clean_drops_code_urls_and_mail() -> None:
     assert langid.clean("plain text") == "plain text"
 
 
-def test_record_text_chat_fast_path_points_at_the_main_turn() -> None:
+def test_clean_drops_json_program_lines_paths_and_identifiers() -> None:
+    assert langid.clean('{"name": "get_weather", "arguments": {"city": "Paris"}}').strip() == ""
+    assert langid.clean('[{"title": "The Old Man and the Sea"}]').strip() == ""
+    embedded = 'The tool returned {"status": "ok", "items": [1, 2]} and then stopped.'
+    assert langid.clean(embedded).split() == ["The", "tool", "returned", "and", "then", "stopped."]
+    # a payload cut by the prefix window is dropped to the end
+    assert langid.clean('Result: {"answer": "the rest is cut').strip() == "Result:"
+    code = ("def add(a, b):\n    # add the two numbers and return the sum\n    return a + b\n"
+            "print(add(1, 2))\nresult = add(3, 4)")
+    assert langid.clean(code).split() == []
+    prose = "Open the file at /usr/local/etc/app.conf, call os.path.join or load_workbook."
+    out = langid.clean(prose)
+    for gone in ("/usr", "os.path", "load_workbook"):
+        assert gone not in out
+    assert out.startswith("Open the file at") and "call" in out
+    # prose lines that only look like code keywords stay
+    assert "For example" in langid.clean("For example, if you want to return the book:")
+
+
+def test_names_inside_sentences_are_not_language() -> None:
+    text = "1. Levitating - Dua Lipa\n2. Plats du Chef\n3. La Banquise"
+    assert "Lipa" not in langid.without_names(text) and "Chef" not in langid.without_names(text)
+    kept = langid.without_names("The sky is blue. The sea is green.")
+    assert kept == "The sky is blue. The sea is green."
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("新款苹果iPhone 15 Pro与Apple Watch Series 9一同发布，支持USB-C接口。", "zh"),
+    (("这里是几位在日本很受欢迎的歌手：宇多田光、米津玄师、椎名林檎，还有乐队サカナクション，"
+      "他们的作品风格各不相同。"), "zh"),
+    ("秋になると木の葉が赤や黄色に色づきます。", "ja"),
+    ("가을이 되면 나뭇잎이 빨갛게 물듭니다.", "ko"),
+    ("带来 means to bring or to bring along, and it is used when someone brings a thing.", "en"),
+])
+def test_script_decides_first(text: str, label: str) -> None:
+    scr = langid.screen(langid.without_names(langid.clean(text)), 20)
+    assert scr is not None and scr.label == label
+
+
+def test_latin_words_in_a_chinese_text_leave_cjk_to_the_confirmer() -> None:
+    text = "带来 (dài lái) means to bring or to bring along, as in 我会带来一些饼干."
+    assert "带" not in langid.without_cjk(text) and "means to bring" in langid.without_cjk(text)
+
+
+def test_requests_for_another_language_and_quoted_words() -> None:
+    assert langid.asks_for_language("你能用英文介绍一下杭州吗？")
+    assert langid.asks_for_language("Could you please translate this to English?")
+    assert langid.asks_for_language("... fundamental rights. Say this using Spanish.")
+    assert not langid.asks_for_language("What is the capital of Spain?")
+    assert langid.quotes_script("生成一个正确使用“opulent”一词的例句。", "Latn")
+    assert not langid.quotes_script("Ruby代码实现冒泡排序算法的代码是什么？", "Latn")
+
+
+def test_probability_only_for_a_long_text_in_one_script() -> None:
+    long = langid.screen(SENTENCES["fr"] * 2, 20)
+    short = langid.screen(SENTENCES["fr"], 20)
+    assert long is not None and short is not None
+    assert "langdetect 1.00" in language._confirmed_evidence(long, "fr", 0.99999)
+    said = language._confirmed_evidence(short, "fr", 0.99999)
+    assert "langdetect" not in said and "stop words" in said
+    # on a short text the stop words name the language, not langdetect's guess
+    assert language._confirmed_evidence(short, "ca", 0.95).startswith("French (fr")
+
+
+def test_record_text_is_the_reply_and_points_at_its_main_turn() -> None:
     d = {"messages": [{"role": "system", "content": "Ignore me entirely."},
                       {"role": "user", "content": "Short question?"},
                       {"role": "assistant", "content": "A much longer answer " * 5}]}
     text, ptr = record_text("chat", d)
-    assert "Ignore" not in text and text.startswith("Short question?")
-    assert ptr == "/messages/2/content"
+    assert "Ignore" not in text and "question" not in text
+    assert text.startswith("A much longer answer") and ptr == "/messages/2/content"
 
 
-def test_record_text_other_formats_and_content_parts() -> None:
+def test_record_text_other_formats_content_parts_and_prompt_only() -> None:
     d = {"messages": [{"role": "user", "content": [{"type": "text", "text": "Hello there"}]},
                       {"role": "assistant", "content": "General Kenobi, you are a bold one."}]}
     text, ptr = record_text("chat", d)
-    assert text.startswith("Hello there") and ptr == "/messages/1/content"
+    assert text.startswith("General") and ptr == "/messages/1/content"
     text, ptr = record_text("alpaca", {"instruction": "Say hi", "input": "", "output": "Hi!"})
-    assert text == "Say hi\n\nHi!" and ptr == "/instruction"
+    assert text == "Hi!" and ptr == "/output"
+    # no reply: the prompt is what there is to judge
+    text, ptr = record_text("alpaca", {"instruction": "Say hi", "input": "", "output": ""})
+    assert text == "Say hi" and ptr == "/instruction"
+
+
+def test_record_text_skips_tool_calls_results_and_tool_turns() -> None:
+    d = {"conversations": [
+        {"from": "human", "value": "今天北京的天气怎么样？"},
+        {"from": "function_call",
+         "value": '{"name": "get_weather", "arguments": {"city": "Beijing", "unit": "celsius"}}'},
+        {"from": "observation",
+         "value": '{"temperature": 21, "condition": "Partly cloudy with light wind"}'},
+        {"from": "gpt", "value": "北京今天多云，气温21摄氏度，有微风。"}]}
+    text, ptr = record_text("sharegpt", d)
+    assert text == "北京今天多云，气温21摄氏度，有微风。" and ptr == "/conversations/3/value"
+    chat = {"messages": [
+        {"role": "user", "content": "What's the weather in Paris?"},
+        {"role": "assistant", "content": "",
+         "tool_calls": [{"type": "function", "function": {"name": "get_weather",
+                                                          "arguments": '{"city": "Paris"}'}}]},
+        {"role": "tool", "content": "Il fait beau et chaud à Paris aujourd'hui, 25 degrés."},
+        {"role": "assistant", "content": "It is sunny and warm in Paris today, 25 degrees."}]}
+    text, _ = record_text("chat", chat)
+    assert "Il fait" not in text and "sunny and warm" in text
 
 
 def test_record_text_is_bounded() -> None:
@@ -217,7 +305,9 @@ def test_sample_bounds_langdetect_calls(tmp_path: Path, monkeypatch: pytest.Monk
     path = _write(tmp_path / "data.jsonl", _dataset(1500, 5))
     found = _dp503(path, tmp_path, sample_size=100)
     assert len(found) == 5
-    assert all("French (fr, langdetect" in f["message"] for f in found)
+    # short texts: the stop words are the evidence, not langdetect's 1.00
+    assert all("French (fr, " in f["message"] and "stop words" in f["message"]
+               for f in found)
     assert all("of 100 sampled records" in f["message"] for f in found)
     assert len(calls) <= 100 + 5  # the sample plus the suspicious records, never every record
 
@@ -289,6 +379,26 @@ def test_screen_only_shares_leave_undecided_records_out(tmp_path: Path) -> None:
                for _ in range(30)] + [_english(rng) for _ in range(5)]
     path = _write(tmp_path / "data.jsonl", records)
     assert _dp503(path, tmp_path, sample_size=0, confirm=False) == []
+    assert _dp503(path, tmp_path) == []
+
+
+def test_tool_turns_do_not_count_in_the_language_mix(tmp_path: Path) -> None:
+    """A Chinese tool dataset whose calls and observations are English JSON is Chinese."""
+    rng = random.Random(5)
+    cities = ["北京", "上海", "广州", "深圳", "杭州", "成都", "西安", "南京"]
+    records = []
+    for i in range(40):
+        city = rng.choice(cities)
+        records.append({"conversations": [
+            {"from": "human", "value": f"请帮我查一下{city}明天的天气，我想出门散步。"},
+            {"from": "function_call",
+             "value": json.dumps({"name": "get_weather", "arguments": {"city": city}})},
+            {"from": "observation", "value": json.dumps(
+                {"forecast": "It will be sunny in the morning and windy in the afternoon",
+                 "temperature": 20 + i % 5})},
+            {"from": "gpt", "value": f"{city}明天上午晴，下午风比较大，气温大约{20 + i % 5}度，适合上午出门散步。"}],
+            "tools": "[]"})
+    path = _write(tmp_path / "tools.jsonl", records)
     assert _dp503(path, tmp_path) == []
 
 

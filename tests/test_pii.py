@@ -1,16 +1,19 @@
 """DP6xx personal data and secrets: validators, scanning, masks, user packs, redaction.
 
 The rule cases live in ``fixtures/rules/DP6*.yaml``; this file tests the parts below
-them (``dataprep.redact``) and what the cases cannot express: user pattern packs,
+them (``dataprep.pii``: validators, placeholders, kinds, scanning, masks) and what the cases cannot express: user pattern packs,
 configuration errors, and that no secret reaches any output format through any rule's
 message.  Keys are assembled from pieces so that this file holds no key-shaped literal.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
+import random
 import re
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hypothesis import assume, given, settings
@@ -21,17 +24,26 @@ from dataprep.checks.pii import _leaf_turns
 from dataprep.checks.structure import quote
 from dataprep.errors import ConfigError
 from dataprep.packs import builtin_pack
-from dataprep.redact import (
+from dataprep.pii import (
     Scanner,
     card_network,
+    display,
     iban_ok,
     ipv4_public,
     looks_random,
     luhn_ok,
+    placeholders,
     redact,
+    redaction,
     redactor,
+    scanner,
+    validators,
 )
+from dataprep.pii import kinds as kinds_module
+from dataprep.pii.kinds import kinds
+from dataprep.pii.placeholders import sequential_share
 from dataprep.report import FORMATS, render
+from tests.rulecases import load_cases, write_case
 
 RANDOM48 = "V4dxQBQwiDECkQ5lPtb2WvAvgVyfAI8WeFnGXcJnjPBBNOuU"
 OPENAI_KEY = "sk-" + "proj-" + RANDOM48
@@ -83,11 +95,122 @@ def test_public_ipv4(ip: str, public: bool) -> None:
     assert ipv4_public(ip) is public
 
 
-def test_randomness_check_rejects_placeholders() -> None:
-    assert looks_random(RANDOM48)
-    for placeholder in ("X" * 40, "YOUR_API_KEY_HERE_123", "AKIAIOSFODNN7EXAMPLE",
-                        "abcdefghijklmnopqrstuvwxyz", "0123456789abcdef0000000"):
-        assert not looks_random(placeholder), placeholder
+def test_randomness_check() -> None:
+    assert looks_random(RANDOM48) and looks_random(AWS_KEY)
+    for name in ("X" * 40, "abcdefghijklmnopqrstuvwxyz", "process.env.api_token_value"):
+        assert not looks_random(name), name
+
+
+def test_ungrouped_numbers_in_sums_are_not_cards_or_phones() -> None:
+    """Worked arithmetic (LLaMA-Factory dpo_en_demo): a Luhn-valid sum, a '+' operator."""
+    assert _scan("256626720691 + 1646615806005 =  The result is:  4212883012996") == []
+    assert _scan("add them:  472547338 +960397912423686 ------- 1007411131329104") == []
+    assert _scan(f"On 2024-05-12 I paid with {CARD.replace(' ', '')}.") == \
+        [("card", CARD.replace(" ", ""))]  # a date is not a sum
+    assert _scan("call +4930901822450 tonight") == [("phone.e164", "+4930901822450")]
+
+
+def test_network_ranges_are_not_addresses() -> None:
+    assert _scan("Meta announces 157.240.0.0/16 and 31.13.24.0/21.") == []
+    assert _scan("the host 81.2.69.160/path") == [("ipv4", "81.2.69.160")]
+
+
+# --------------------------------------------------------------------------- placeholders
+
+def _placeholder(kind: str, value: str) -> str | None:
+    test = kinds().by_name[kind].placeholder
+    assert test is not None
+    return test(value)
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    ("boss@company.com", "stand-in domain company.com"),
+    ("marketing@mycompany.com", "stand-in domain mycompany.com"),
+    ("jane@example-domain.com", "example domain"),
+    ("John.Doe-123%+@example-domain.com", "example domain"),
+    ("support@example.com", "example domain"),
+    ("ops@mail.example.org", "example domain"),
+    ("qa@shop.test", "reserved domain .test"),
+    ("noreply@acme.invalid", "reserved domain .invalid"),
+    ("a@d.co", "stand-in domain d.co"),
+    ("email@xxx.com", "stand-in domain xxx.com"),
+    ("user@gmail.com", "stand-in name user"),
+    ("john.doe@outlook.com", "stand-in name john.doe"),
+    ("my_gmail_address@gmail.com", "stand-in name my_gmail_address"),
+    ("maria.kowalski84@gmail.com", None),
+    ("kari.nordmann@firma.no", None),
+    ("frosty@northpoleventures.com", None),
+    ("myra.lee@posteo.de", None),  # "my" starts a real name; only "my_" marks a stand-in
+])
+def test_email_placeholders(value: str, reason: str | None) -> None:
+    assert _placeholder("email", value) == reason
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    ("sk_live_abc123xyz789def456", "sequential characters"),
+    ("sk-proj-" + "X" * 40, "contains 'XXXX'"),
+    ("AKIAIOSFODNN7EXAMPLE", "contains 'EXAMPLE'"),
+    ("YOUR_API_KEY_HERE_123", "contains 'YOUR'"),
+    ("sk-proj-...REPLACE_ME_WITH_THE_KEY", "contains 'REPLACE'"),
+    ("your-api-key-goes-here-7", "contains 'your'"),
+    ("sk-" + "a1" * 20, "not random"),
+    ("sk-thisisnotarealkeyjustwordsandmorewords", "not random"),
+    (OPENAI_KEY, None),
+    (AWS_KEY, None),
+    (GITHUB_TOKEN, None),
+    ("sk_" + "live_" + "Zq7Rb2LmX9cT4wKd8NfH3vYp", None),
+])
+def test_key_placeholders(value: str, reason: str | None) -> None:
+    assert _placeholder("api-key", value) == reason
+
+
+def test_random_keys_are_almost_never_placeholders() -> None:
+    """The words are long enough that a random key holds one about once in 50,000."""
+    rng = random.Random(7)
+    keys = ["".join(rng.choice(_KEY_ALPHABET) for _ in range(rng.choice((20, 32, 40, 48))))
+            for _ in range(5000)]
+    downgraded = [k for k in keys if _placeholder("api-key", k)]
+    assert len(downgraded) <= 1, downgraded
+
+
+def test_sequential_share() -> None:
+    assert sequential_share("abc123xyz789def456") == 1.0
+    assert sequential_share("a0000b") == pytest.approx(4 / 6)
+    assert sequential_share(RANDOM48) < 0.1
+
+
+def test_review_record_sorts_stand_ins_from_real_leaks(tmp_path: Path) -> None:
+    """The security-review chat of the DP606 cases, through every DP6 rule: the stand-ins
+    (sk_live_abc123..., boss@company.com, jane@example-domain.com) are info, the random
+    key an error and the personal address a warning."""
+    case = next(c for code, c in load_cases() if c["id"] == "review_of_hard_coded_keys")
+    data = write_case(tmp_path, case)
+    res = lint([str(data)], select=["DP6"], cwd=tmp_path)
+    got = sorted((f.pointer, f.code, f.severity) for f in res.findings)
+    assert got == [("/messages/1/content", "DP601", "info"),
+                   ("/messages/1/content", "DP606", "info"),
+                   ("/messages/3/content", "DP601", "warning"),
+                   ("/messages/3/content", "DP606", "error")]
+    info = next(f for f in res.findings if f.code == "DP601" and f.severity == "info")
+    assert info.message == ("e-mail address b***@c***.com (+1 more in this text); "
+                            "looks like a placeholder: stand-in domain company.com")
+    assert res.to_dict()["summary"]["by_severity"] == {"error": 1, "warning": 1, "info": 2}
+
+
+def test_configured_severity_does_not_raise_a_placeholder(tmp_path: Path) -> None:
+    (tmp_path / "dataprep.toml").write_text('[rules.DP601]\nseverity = "error"\n',
+                                            encoding="utf-8")
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"prompt": "cc boss@company.com", "completion": f"and {EMAIL}"})
+                    + "\n", encoding="utf-8")
+    res = lint([str(data)], select=["DP601"], cwd=tmp_path)
+    assert [(f.pointer, f.severity) for f in res.findings] == [("/completion", "error"),
+                                                                ("/prompt", "info")]
+
+
+def test_redact_keeps_placeholder_addresses_and_masks_placeholder_keys() -> None:
+    assert redact("mail boss@company.com") == "mail boss@company.com"
+    assert "abc123xyz" not in redact('API_KEY = "sk_live_abc123xyz789def456"')
 
 
 def test_overlapping_patterns_name_the_most_specific() -> None:
@@ -123,9 +246,9 @@ def test_redact_masks(text: str, secret: str) -> None:
 def test_redact_keeps_what_is_not_secret() -> None:
     for msg in ('unknown role "bot"; expected one of system, user, assistant, tool',
                 '"arguments" is not valid JSON (unexpected end of data): "{city: Oslo}"',
-                "2 records share this prompt (identical or near-identical) but give different "
-                "responses", "placeholder {{customer_name}} in the assistant reply: \"Dear "
-                "{{customer_name}}, thanks\"", "file data/train_2023_v2/SomeFile.jsonl",
+                ("2 records share this prompt (identical or near-identical) but give different "
+                 "responses"), ("placeholder {{customer_name}} in the assistant reply: \"Dear "
+                               "{{customer_name}}, thanks\""), "file data/train_2023_v2/SomeFile.jsonl",
                 "contact us at support@example.com", "version 1.2.3.4 on 2024-05-12 10:30",
                 "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"):
         assert redact(msg) == msg
@@ -221,6 +344,51 @@ def test_user_pack_patterns(tmp_path: Path) -> None:
     assert all(token not in m and RANDOM48[24:] not in m for m in got.values())
     redact_user = redactor([str(tmp_path / "my-pack.toml")])
     assert token not in redact_user(f"quoted: {token}")
+
+
+@pytest.mark.parametrize("module", [validators, placeholders, display, kinds_module, scanner,
+                                    redaction], ids=lambda m: m.__name__)
+def test_shared_layers_name_no_rule_code(module: ModuleType) -> None:
+    """Which rule reports a kind is pack data; the layers below the rules never branch on it."""
+    assert not re.search(r"DP[0-9]{3}", inspect.getsource(module))
+
+
+def test_every_builtin_pattern_has_a_kind_of_its_rule() -> None:
+    table = kinds()
+    for p in builtin_pack("pii"):
+        assert p.kind in table.by_name and not p.rule, p.id
+    assert [k.rule for k in table.by_name.values()] == \
+        ["DP607", "DP606", "DP603", "DP604", "DP601", "DP602", "DP605", "DP699"]
+
+
+def test_user_pattern_may_name_a_kind(tmp_path: Path) -> None:
+    pack = '[[pattern]]\nid = "staff-mail"\nkind = "email"\nregex = \'[a-z]+@corp\\.internal\'\n'
+    data = _project(tmp_path, pack, {"prompt": "ask ola@corp.internal", "completion": "ok"})
+    res = lint([str(data)], select=["DP6"], cwd=tmp_path)
+    assert [(f.code, f.severity, f.message) for f in res.findings] == \
+        [("DP601", "warning", "e-mail address o***@c***.internal")]
+
+
+@pytest.mark.parametrize(("pattern", "error"), [
+    ('id = "x"\nkind = "e-mail"\nregex = "x+"', "unknown kind 'e-mail'"),
+    ('id = "x"\nkind = "email"\nrule = "DP606"\nregex = "x+"', "reported by DP601, not DP606"),
+    ('id = "x"\nregex = "x+"', "'rule' must be a non-empty string"),
+])
+def test_user_pack_kind_errors(tmp_path: Path, pattern: str, error: str) -> None:
+    data = _project(tmp_path, "[[pattern]]\n" + pattern + "\n", {"prompt": "x", "completion": "y"})
+    with pytest.raises(ConfigError, match=re.escape(error)):
+        lint([str(data)], select=["DP6"], cwd=tmp_path)
+
+
+@pytest.mark.parametrize(("table", "error"), [
+    ({"name": "x", "rule": "DP699", "check": "luhnn"}, "unknown check 'luhnn'"),
+    ({"name": "x", "rule": "DP699", "anchor": "near-at"}, "unknown anchor 'near-at'"),
+    ({"name": "x", "rule": "DP699", "message": "{what} {shwn}"}, "unknown field 'shwn'"),
+    ({"name": "x"}, "'rule' must be a non-empty string"),
+])
+def test_a_typo_in_a_kind_fails_loudly(table: dict[str, object], error: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(error)):
+        kinds_module._kind("pattern pack pii (built in), kind x", table, 0, {})
 
 
 def test_user_pack_unknown_check_is_a_config_error(tmp_path: Path) -> None:

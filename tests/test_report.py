@@ -253,7 +253,7 @@ def test_text_finding_lines() -> None:
             f"{ODD_PATH}:2: DP512 text looks like mojibake: \u00e2\u20ac\u2122 \u2014 "
             "\u65e5\u672c\u8a9e 100% sure,\\nsecond line"
         ),
-        "data/rows.parquet: DP104 `label` should be a string [/label] (record 5)",
+        "data/rows.parquet: DP104 `label` should be a string [/label] (record 6)",
         "<dataset>: DP201 110 effective examples; generative tasks need at least 500",
     ]
 
@@ -334,8 +334,10 @@ def test_text_summary_stays_compact_for_large_runs() -> None:
     result["score"]["costs"] = [
         {"code": f"DP{100 + i}", "name": f"r.r{i}", "points": 1.0} for i in range(40)
     ]
-    lines, summary = text_parts(render("text", result))
-    assert len(lines) == 3002, "every finding is printed: that is the user's choice"
+    lines, summary = text_parts(render("text", result, max_per_rule=None))
+    assert len(lines) == 3002, "--show-all prints every finding: that is the user's choice"
+    capped, summary = text_parts(render("text", result))
+    assert len(capped) == 3 * 10 + 3 + 2 + 1, "10 per rule, one line per rule for the rest, a hint"
     assert len(summary) < 40
     text = "\n".join(summary)
     assert "... and 1990 more files" in text
@@ -513,3 +515,158 @@ def test_text_keeps_one_line_per_finding_for_any_text(path: str, message: str) -
         for style in ("\x1b[33m", "\x1b[2m", "\x1b[0m"):
             line = line.replace(style, "")
         assert "\x1b" not in line, "only our own colour codes reach the terminal"
+
+
+# --- one rule's findings per file: the cap (text, github, markdown) -------------------------
+
+FLOOD_MESSAGE = "content parts of message 1 are not all text: the trainer drops them"
+
+
+def flood(n: int = 1000, path: str = TRAIN) -> list[dict[str, Any]]:
+    """``n`` DP116 findings with one shared message (modelled on v1_sft_demo's content
+    parts), one other message, and two findings of other rules between them."""
+    out = [
+        finding("DP116", "warning", path=path, line=i + 1, record=i, pointer="/messages/1/content",
+                name="chat.content-parts", message=FLOOD_MESSAGE if i != 500 else "other parts")
+        for i in range(n)
+    ]
+    out.insert(3, finding("DP503", "info", path=path, line=4, record=3, message="looks English"))
+    out.append(finding("DP113", "error", path=path, line=n + 1, record=n, message="no assistant turn"))
+    return out
+
+
+def flood_result(n: int = 1000) -> dict[str, Any]:
+    findings = flood(n) + flood(12, path="data/valid.jsonl")
+    result = sample_result(findings)
+    result["summary"]["by_code"] = {"DP116": n + 12, "DP503": 2, "DP113": 2}
+    result["summary"]["by_severity"] = {"error": 2, "warning": n + 12, "info": 2}
+    return result
+
+
+def test_text_caps_a_flood_at_ten_per_rule_and_file_with_the_shared_message() -> None:
+    lines, _ = text_parts(render("text", flood_result()))
+    train = [ln for ln in lines if ln.startswith(f"{TRAIN}:")]
+    assert sum(": DP116 " in ln for ln in train) == 10
+    assert f"{TRAIN}:10: DP116 {FLOOD_MESSAGE} [/messages/1/content]" in lines
+    more = f"  ... and 990 more DP116 in this file (most: '{FLOOD_MESSAGE}')"
+    assert more in lines
+    # the overflow line follows the rule's last shown line; other rules still show
+    assert lines.index(more) == lines.index(f"{TRAIN}:10: DP116 {FLOOD_MESSAGE} [/messages/1/content]") + 1
+    assert f"{TRAIN}:4: DP503 looks English" in lines
+    assert f"{TRAIN}:1001: DP113 no assistant turn" in lines
+    # the second file has its own ten and its own line
+    assert "  ... and 2 more DP116 in this file (most: " + repr(FLOOD_MESSAGE) + ")" in lines
+    assert lines[-1] == (
+        "(992 more findings summed up above: --max-per-rule N or --show-all prints them, "
+        "--format json keeps every one)"
+    )
+
+
+def test_text_max_per_rule_and_show_all() -> None:
+    result = flood_result()
+    lines, _ = text_parts(render("text", result, max_per_rule=3))
+    assert sum(f"{TRAIN}:" in ln and ": DP116 " in ln for ln in lines) == 3
+    assert f"  ... and 997 more DP116 in this file (most: '{FLOOD_MESSAGE}')" in lines
+    every, _ = text_parts(render("text", result, max_per_rule=None))
+    assert len(every) == 1000 + 2 + 12 + 2, "--show-all prints every finding and no hint"
+    assert not any("more DP116" in ln for ln in every)
+    none, _ = text_parts(render("text", result, max_per_rule=0))
+    assert f"  ... and 1000 more DP116 in this file (most: '{FLOOD_MESSAGE}')" in none
+
+
+def test_overflow_quotes_a_message_only_when_most_share_it() -> None:
+    words = ["apple", "brick", "cloud", "dune", "ember", "frost", "grove", "heron", "inlet", "jade",
+             "kelp", "loom", "moss", "nook", "opal"]
+    varied = [finding("DP502", "warning", line=i + 1, message=f"reply names {w}") for i, w in enumerate(words)]
+    lines, _ = text_parts(render("text", sample_result(varied)))
+    assert "  ... and 5 more DP502 in this file" in lines, "no common message, no quote"
+    counted = [finding("DP502", "warning", line=i + 1, message=f"reply is {i} chars") for i in range(15)]
+    lines, _ = text_parts(render("text", sample_result(counted)))
+    assert "  ... and 5 more DP502 in this file (most: 'reply is … chars')" in lines
+    long = "x" * 300
+    same = [finding("DP502", "warning", line=i + 1, message=long) for i in range(15)]
+    lines, _ = text_parts(render("text", sample_result(same)))
+    quoted = next(ln for ln in lines if "more DP502" in ln)
+    assert quoted.endswith("…')") and len(quoted) < 160
+
+
+def test_overflow_line_is_colour_coded_and_escaped() -> None:
+    findings = [finding("DP101", "error", line=i + 1, message="bad\x1b[2J") for i in range(12)]
+    out = render("text", sample_result(findings), color=True)
+    assert "  ... and 2 more \x1b[1;31mDP101\x1b[0m in this file (most: 'bad\\x1b[2J')" in out
+
+
+def test_the_cap_changes_neither_the_summary_nor_the_machine_formats() -> None:
+    result = flood_result()
+    _, capped = text_parts(render("text", result))
+    _, every = text_parts(render("text", result, max_per_rule=None))
+    assert capped == every
+    assert "Findings: 2 errors, 1012 warnings, 2 info" in capped
+    for fmt in ("json", "jsonl", "sarif", "junit", "gitlab"):
+        assert render(fmt, result, max_per_rule=3) == render(fmt, result, max_per_rule=None)
+    assert len(json.loads(render("json", result))["findings"]) == 1016
+
+
+def test_github_caps_a_flood_per_rule_before_the_annotation_limit() -> None:
+    result = sample_result(flood(30) + [finding("DP114", "warning", line=200 + i) for i in range(3)])
+    got = annotation_commands(render("github", result, max_per_rule=3))
+    warnings = [g for g in got if g[0] == "warning"]
+    # 3 DP116, the DP116 overflow, 3 DP114: all fit in GitHub's 10 warnings
+    assert len(warnings) == 7
+    assert warnings[3][1] == {"file": TRAIN, "title": "DP116 chat.content-parts"}
+    assert warnings[3][2] == f"... and 27 more DP116 in this file (most: '{FLOOD_MESSAGE}')"
+    default = annotation_commands(render("github", sample_result(flood(30))))
+    summed = [g for g in default if g[1].get("title", "").startswith("dataprep: ")]
+    assert summed and "21 more warnings" in summed[0][1]["title"], "the aggregate counts the findings"
+
+
+def test_github_verbose_log_lists_the_overflow_lines() -> None:
+    out = render("github", sample_result(flood(40)), verbose=True, max_per_rule=12)
+    assert f"{TRAIN}: ... and 28 more DP116 in this file (most: '{FLOOD_MESSAGE}')" in out
+
+
+# --- locations ------------------------------------------------------------------------------
+
+
+def test_a_place_the_message_names_is_not_repeated() -> None:
+    first = {"path": TRAIN, "line": 1, "record": 0}
+    named = finding("DP301", "warning", line=7, message=f"exact duplicate of {TRAIN}:1",
+                    related=[first])
+    lines, _ = text_parts(render("text", sample_result([named])))
+    assert lines == [f"{TRAIN}:7: DP301 exact duplicate of {TRAIN}:1"]
+    # a longer line number is another place: data.jsonl:12 does not name data.jsonl:1
+    other = finding("DP302", "warning", line=20, message=f"near duplicate of {TRAIN}:12 (Jaccard 0.90)",
+                    related=[first, {"path": TRAIN, "line": 12, "record": 11}])
+    lines, _ = text_parts(render("text", sample_result([other])))
+    assert lines == [f"{TRAIN}:20: DP302 near duplicate of {TRAIN}:12 (Jaccard 0.90) (first at {TRAIN}:1)"]
+
+
+def test_record_numbers_are_shown_one_based() -> None:
+    parquet = "data/rows.parquet"
+    f = finding("DP301", "warning", path=parquet, line=None, record=3,
+                message=f"exact duplicate of {parquet} record 1",
+                related=[{"path": parquet, "line": None, "record": 0}])
+    g = finding("DP302", "warning", path=parquet, line=None, record=4, message="near duplicate",
+                related=[{"path": parquet, "line": None, "record": 0}])
+    lines, _ = text_parts(render("text", sample_result([f, g])))
+    assert lines == [
+        f"{parquet}: DP301 exact duplicate of {parquet} record 1 (record 4)",
+        f"{parquet}: DP302 near duplicate (record 5) (first at {parquet} record 1)",
+    ]
+    assert "record 0" not in render("github", sample_result([f, g]))
+    assert "record 0" not in render("markdown", sample_result([f, g]))
+
+
+def test_overflow_compares_messages_without_their_excerpts() -> None:
+    """DP506-style messages quote each record; the cause they share is still named."""
+    replies = ["I am {{name}}, an AI assistant.", "You're welcome! I am {{name}}.",
+               "Call me {{name}}; I'm here to help."]
+    findings = [
+        finding("DP506", "warning", line=i + 1, message="unfilled {{variable}} template slot in the "
+                f"assistant reply: '{replies[i % 3]} ({i})'")
+        for i in range(16)
+    ]
+    findings.insert(12, finding("DP506", "warning", line=13, message="'As an AI' disclaimer: 'As an AI…'"))
+    lines, _ = text_parts(render("text", sample_result(findings)))
+    assert ("  ... and 7 more DP506 in this file (most: 'unfilled {{variable}} template slot in "
+            "the assistant reply: '…'')") in lines

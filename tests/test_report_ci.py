@@ -267,7 +267,8 @@ def test_sarif_locations() -> None:
     # a line-less record (Parquet) and a dataset-level finding are shown at line 1, and say so
     assert where("DP104") == ("data/rows.parquet", 1)
     assert "shown at line 1" in results["DP104"]["message"]["text"]
-    assert "(record 5)" in results["DP104"]["message"]["text"]
+    assert "(record 6)" in results["DP104"]["message"]["text"], "people count records from 1"
+    assert results["DP104"]["properties"]["record"] == 5, "the field keeps the report's 0-based index"
     assert where("DP201") == (TRAIN, 1), "dataset-level: the first training file"
     assert "dataset-level" in results["DP201"]["message"]["text"]
     assert results["DP201"]["locations"][0]["logicalLocations"][0]["name"] == "dataset"
@@ -641,7 +642,7 @@ def test_markdown_byte_budget_cuts_rows() -> None:
     # rows of about 1.4 KB (three-byte characters): 1,000 of them would pass 1 MiB
     findings = [finding(message="\u65e5" * 400, path="\u672c" * 200 + ".jsonl", line=i + 1)
                 for i in range(5000)]
-    out = render("markdown", result_of(findings), verbose=True)
+    out = render("markdown", result_of(findings), verbose=True, max_per_rule=None)
     assert len(out.encode("utf-8")) < markdown_fmt.MAX_BYTES
     shown = re.search(r"Showing the ([\d,]+) most severe of 5,000 findings", out)
     assert shown is not None
@@ -656,3 +657,18 @@ def test_markdown_without_findings() -> None:
     out = render("markdown", result)
     assert out.startswith("## dataprep: ✅ **ready**")
     assert "No findings." in out and "### Findings" not in out
+
+
+def test_markdown_caps_one_rule_per_file_in_one_row() -> None:
+    shared = "content parts of message 1 are not all text: the trainer drops them"
+    findings = [finding("DP301", "warning", line=i + 1, record=i, message=shared) for i in range(40)]
+    findings.append(finding("DP113", "error", line=50, record=49))
+    out = render("markdown", result_of(findings))
+    rows = [cells(ln) for ln in out.splitlines() if ln.startswith(("| 🔴", "| 🟡"))]
+    rows = [r for r in rows if len(r) == 4 and "DP" in r[2]]
+    assert [r[2].strip() for r in rows] == ["DP113"] + ["DP301"] * 11
+    assert rows[-1][1].strip() == markdown_fmt.md(TRAIN, 160)
+    assert rows[-1][3].strip() == markdown_fmt.md(f"... and 30 more DP301 in this file (most: '{shared}')")
+    assert "Showing the" not in out, "the overflow row accounts for the rest"
+    every = render("markdown", result_of(findings), max_per_rule=None)
+    assert sum(ln.startswith("| 🟡") and "DP301" in ln for ln in every.splitlines()) == 40

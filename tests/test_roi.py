@@ -32,7 +32,7 @@ EXACT_HIDDEN = {"maintenance_per_month": 1000, "drift_monitoring_per_month": 500
 def dp(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "FORCE_COLOR")}
     return subprocess.run([sys.executable, "-m", "dataprep", *args], cwd=cwd, capture_output=True,
-                          text=True, env=env, timeout=60)
+                          text=True, env=env, timeout=60, check=False)
 
 
 def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
@@ -388,3 +388,35 @@ def test_bad_answers_file_exits_2_for_roi_too(tmp_path: Path) -> None:
     bad = tmp_path / "a.toml"
     bad.write_text("[costs]\nsuccess_rate_finetuned = 1.2\n")
     assert "costs.success_rate_finetuned" in one_line_error(dp("roi", "--answers", str(bad), cwd=tmp_path))
+
+
+# ------------------------------------------------------------------ one unit per kind of figure
+
+UNITS = [
+    # (formatter, value, shown)
+    (roi.money, 4000.0, "$4,000.00"),
+    (roi.money, 14666.666666, "$14,666.67"),  # hidden costs: rounded to the cent
+    (roi.money, -144000.0, "-$144,000.00"),  # a loss keeps its currency sign after the minus
+    (roi.money, None, "n/a"),
+    (roi.per_task, 0.0079012, "$0.007901"),  # below a dollar: four significant digits
+    (roi.per_task, 1.5, "$1.50"),
+    (roi.percent, -2.6089, "-260.9%"),  # the ratio the issue saw as -2.6089 next to -260.9%
+    (roi.percent, 0.2766, "+27.7%"),
+    (roi.percent, None, "n/a"),
+    (roi.month, None, "never"),
+    (roi.month, 3, "3"),
+]
+
+
+@pytest.mark.parametrize(("fmt", "value", "shown"), UNITS, ids=[f"{u[0].__name__}-{u[1]}" for u in UNITS])
+def test_figures_read_in_one_unit(fmt: Any, value: Any, shown: str) -> None:
+    assert fmt(value) == shown
+
+
+def test_roi_text_shows_a_losing_case_in_the_same_units() -> None:
+    # $4,000 a month: first-year cost 12 x 14,666.67 = 176,000; best case fine-tuned x4 = 16,000:
+    # ROI = (12 x (4,000 - 16,000) - 176,000) / 176,000 = -1.8182; worst (x6) -2.3636
+    text = roi.render_text(roi.compute({"monthly_api_spend": 4000}))
+    assert "First-year ROI: -181.8% (best case) to -236.4% (worst case)" in text
+    assert "Break-even month: never (best case), never (worst case)" in text
+    assert "Monthly base-model spend: $4,000.00" in text and "None" not in text

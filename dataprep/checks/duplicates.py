@@ -66,7 +66,8 @@ class SamePromptDifferentResponse(Rule):
 
     For generative data the model is taught two answers to one question: it learns to
     pick one at random, or a blend of both. Often one response is outdated or wrong.
-    Keep the best one, or make the prompts say what differs.
+    Keep the best one, or make the prompts say what differs. Every record of the group
+    after the first that answers differently is reported and points at the first.
 
     Examples:
     pass: {"records": [{"prompt": "Capital of France?", "completion": "Paris"}, {"prompt": "Capital of Spain?", "completion": "Madrid"}], "task": "generative"}
@@ -98,9 +99,14 @@ class EvalLeakage(Rule):
 
 
 def _loc(path: str, line: int | None, record: int | None = None) -> str:
+    """Where a record is, as people count: ``path:line``, else ``path record N`` (1-based).
+
+    The same spelling the reporters use for a related record, so a reporter can tell that
+    a message already names it and does not print the place twice.
+    """
     if line is not None:
         return f"{path}:{line}"
-    return f"{path} record {record}" if record is not None else path
+    return f"{path} record {record + 1}" if record is not None else path
 
 
 class DuplicatesCheck(Check):
@@ -122,20 +128,25 @@ class DuplicatesCheck(Check):
         for rid, (partner, sim, size) in sorted(near.flagged.items() if near else ()):
             path, line, index = near.where(rid)
             ppath, pline, pindex = near.where(partner)
+            # related[0] is the cluster's first record (the one kept); the verified
+            # partner, when another member, follows it
+            first = Related(*near.where(near.cluster_first[rid]))
+            verified = Related(ppath, pline, pindex)
             emit("DP302", path, line, index,
                  f"near duplicate of {_loc(ppath, pline, pindex)} (Jaccard {sim:.2f}; cluster of {size} records)",
-                 related=(Related(ppath, pline, pindex),))
+                 related=(first,) if first == verified else (first, verified))
         # (eval path, index) -> (line, training record, message); exact beats near
         leaks: dict[tuple[str, int | None], tuple[int | None, Related, str]] = {}
         for (path, line, index), train in exact.leaks():
-            leaks[(path, index)] = (line, train, "evaluation record is an exact copy of training "
-                                                 f"record {_loc(train.path, train.line, train.record)}")
+            leaks[(path, index)] = (line, train, ("evaluation record is an exact copy of training "
+                                                  f"record {_loc(train.path, train.line, train.record)}"))
         for rid, (tr, sim) in sorted(near.leaks.items() if near else ()):
             path, line, index = near.where(rid)
             if (path, index) not in leaks:
                 train = Related(*near.where(tr))
-                leaks[(path, index)] = (line, train, "evaluation record is a near copy of training "
-                                                     f"record {_loc(train.path, train.line, train.record)} (Jaccard {sim:.2f})")
+                leaks[(path, index)] = (line, train, ("evaluation record is a near copy of training "
+                                                      f"record {_loc(train.path, train.line, train.record)} "
+                                                      f"(Jaccard {sim:.2f})"))
         # a repeat inside the evaluation split leaks as much as its first copy (neither
         # stage sees it as a leak: both key it to that first copy)
         for path, line, index, first in exact.repeats:
@@ -147,10 +158,10 @@ class DuplicatesCheck(Check):
         if near is None or self.context.stages["task"].task == "classification":
             return  # label conflicts are the label-noise rules' (DP4xx)
         for members in near.prompt_groups:
-            first, rest = members[0], members[1:]
-            path, line, index = near.where(first)
-            related = tuple(Related(*near.where(m)) for m in rest[:20])
-            more = " (first 20 listed)" if len(rest) > 20 else ""
-            emit("DP303", path, line, index,
-                 f"{len(members)} records share this prompt (identical or near-identical) but give "
-                 f"different responses{more}", related=related, count=len(members))
+            first = Related(*near.where(members[0]))
+            where_first = _loc(first.path, first.line, first.record)
+            for m in near.conflicting(members):
+                path, line, index = near.where(m)
+                emit("DP303", path, line, index,
+                     f"same prompt as {where_first} (identical or near-identical) but a different "
+                     f"response; {len(members)} records share this prompt", related=(first,))

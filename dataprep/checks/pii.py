@@ -2,10 +2,11 @@
 
 A model memorises rare strings it sees in training and can repeat them to anyone who
 prompts it the right way; an e-mail address, a phone number or an API key in a
-fine-tuning set is a leak waiting for a query.  The patterns are data
-(``rules/packs/pii.toml``, extended by the user's ``pattern-packs``); the matching,
-the validators the pack names (Luhn, IBAN mod-97, public IPv4, ...) and the masks live in
-:mod:`dataprep.redact`, which the engine also uses to mask every other rule's message.
+fine-tuning set is a leak waiting for a query.  The patterns and the kinds of data they
+find are data (``rules/packs/pii.toml``, extended by the user's ``pattern-packs``); the
+validators, placeholder tests, masks and scanning live in :mod:`dataprep.pii`, which the
+engine also uses to mask every other rule's message.  Each rule here only declares
+itself; which rule reports a match is the kind's ``rule``.
 
 Every text of a record is searched: all turns of every format (through
 :mod:`dataprep.records`), tool calls and their arguments included, which carry keys and
@@ -13,8 +14,9 @@ addresses as often as the prose does, and every string of a record whose format 
 unknown (its training text cannot be told from its metadata).  When nothing can match
 (the usual case) a record costs one join of its texts, a few substring tests and one
 ``bytes.translate`` + ``find``; regexes run only in small windows around anchors that
-every match must have (see :class:`dataprep.redact.Scanner`).  One finding per rule and
-text: the first match, masked, and how many more the text holds.
+every match must have (see :mod:`dataprep.pii.scanner`).  One finding per rule and
+text: the first real-looking match, masked, and how many more the text holds; when every
+match is an obvious placeholder, one ``info`` finding that says why.
 """
 
 from __future__ import annotations
@@ -23,12 +25,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-
 from dataprep import packs
 from dataprep.checks.base import Check, Emit, Rule
 from dataprep.errors import ConfigError
 from dataprep.model import Record
-from dataprep.redact import VALIDATORS, Hit, Scanner, card_network, mask, unknown_checks
+from dataprep.pii import Hit, Scanner, resolve, shown
+from dataprep.pii.display import DETAILS
 from dataprep.records import UNKNOWN, Turn, turns
 
 
@@ -36,12 +38,14 @@ class Email(Rule):
     """An e-mail address in the training text.
 
     A fine-tuned model can reproduce addresses it saw, so personal addresses in the data
-    become addresses the model hands out. Addresses at reserved or placeholder domains
-    (example.com, *.test, domain.com, email.com) and file names such as icon@2x.png are
-    not reported. The message shows a masked address (j***@e***.com).
+    become addresses the model hands out. Obvious stand-ins are reported as info, with
+    the reason, instead of a warning: reserved and example domains (example.com, *.test,
+    example-domain.com), conventional stand-in domains (company.com, mycompany.com, d.co)
+    and stand-in names (user@, john.doe@). File names such as icon@2x.png and git@host
+    remotes are not addresses. The message shows a masked address (j***@e***.com).
 
     Examples:
-    pass: {"messages": [{"role": "user", "content": "Write to john.smith@example.com for help."}, {"role": "assistant", "content": "Sure."}]}
+    pass: {"messages": [{"role": "user", "content": "Email me the report @ noon, or ping @dataprep on the forum."}, {"role": "assistant", "content": "Sure."}]}
     fail: {"messages": [{"role": "user", "content": "My address is jane.roe@mailbox.org, reply there."}, {"role": "assistant", "content": "Noted."}]}
     """
 
@@ -131,13 +135,14 @@ class ApiKey(Rule):
     becomes a secret to guard. Recognised: OpenAI (sk-, sk-proj-), Anthropic (sk-ant-),
     AWS access key IDs (AKIA/ASIA) and secret keys, GitHub (ghp_, github_pat_), GitLab
     (glpat-), Slack tokens and webhooks, Google (AIza), Stripe live keys, Hugging Face
-    (hf_), JSON Web Tokens, bearer tokens, and quoted values assigned to api_key,
-    client_secret, access_token and similar names. Placeholders (sk-xxxx...,
-    YOUR_API_KEY, ...EXAMPLE) fail a randomness check. The message names the provider and
+    (hf_), JSON Web Tokens, bearer tokens, and random quoted values assigned to api_key,
+    client_secret, access_token and similar names. Obvious placeholders (sk-proj-XXXX...,
+    YOUR_API_KEY, AKIA...EXAMPLE, sk_live_abc123xyz789def456) are reported as info with
+    the reason; a random key body stays an error. The message names the provider and
     never prints the key.
 
     Examples:
-    pass: {"messages": [{"role": "user", "content": "Set OPENAI_API_KEY=sk-proj-XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX first."}, {"role": "assistant", "content": "Done."}]}
+    pass: {"messages": [{"role": "user", "content": "Where does my OpenAI key go?"}, {"role": "assistant", "content": "Read it from the OPENAI_API_KEY environment variable; never paste it into code."}]}
     fail: {"messages": [{"role": "user", "content": "Use my key sk-proj-V4dxQBQwiDECkQ5lPtb2WvAvgVyfAI8WeFnGXcJnjPBBNOuU to call it."}, {"role": "assistant", "content": "Done."}]}
     """
 
@@ -195,34 +200,22 @@ class CustomPattern(Rule):
 _RULES: tuple[type[Rule], ...] = (Email, Phone, CreditCard, Iban, IpAddress, ApiKey, PrivateKey,
                                   CustomPattern)
 _CODES = frozenset(r.code for r in _RULES)
-_PEM_KIND = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY")
 
 
-def _message(hit: Hit, more: int) -> str:
-    p = hit.pattern
-    shown = mask(p, hit.value)
-    if p.rule == "DP603":
-        digits = "".join(c for c in hit.value if c.isdigit())
-        network = card_network(digits) if len(digits) >= 13 else None
-        text = f"payment card number {shown}" + (f" ({network}, Luhn-valid)" if network else "")
-    elif p.rule == "DP604":
-        valid = " with valid check digits" if p.check == "iban-mod97" else ""
-        text = f"IBAN {shown}{valid}"
-    elif p.rule == "DP607":
-        m = _PEM_KIND.match(hit.value)
-        kind = m.group(1).strip() + " " if m and m.group(1) else ""
-        text = f"{kind}private key block ({len(hit.value)} chars); remove it and revoke the key"
-    elif p.rule == "DP606":
-        text = f"{p.description} {shown}; remove it and revoke the key"
-    elif p.rule == "DP699":
-        label = p.id if p.description == p.id else f"{p.description} ({p.id})"
-        text = f"{label}: {shown}"
-    elif p.rule == "DP605":
-        text = f"public IPv4 address {shown}"
-    else:
-        text = f"{p.description} {shown}"
+def message(hit: Hit, more: int) -> str:
+    """A finding's message from its kind's template: the masked match, what more the kind
+    says about it, its advice (real matches only), and how many more the text holds."""
+    p, kind = hit.pattern, hit.kind
+    label = p.id if p.description == p.id else f"{p.description} ({p.id})"
+    detail = DETAILS[kind.detail](p, hit.value) if kind.detail else ""
+    text = kind.message.format(what=p.description, label=label, shown=shown(hit),
+                               detail=detail, chars=len(hit.value))
+    if kind.advice and hit.placeholder is None:
+        text += f"; {kind.advice}"
     if more:
         text += f" (+{more} more in this text)"
+    if hit.placeholder is not None:
+        text += f"; looks like a placeholder: {hit.placeholder}"
     return text
 
 
@@ -261,21 +254,18 @@ class PiiCheck(Check):
         super().__init__(options, context)
         enabled = getattr(context, "enabled", None) or _CODES
         files = packs.pack_files(getattr(context, "config", None))
-        pats = [p for p in packs.load(["pii"], files).patterns
+        pats = [p for p in resolve(packs.load(["pii"], files).patterns)
                 if p.rule in _CODES and p.rule in enabled]
-        bad = unknown_checks(pats)
-        if bad:
-            p = bad[0]
-            raise ConfigError(f"pattern pack {p.source}, pattern {p.id!r}: unknown check "
-                              f"{p.check!r} (known: {', '.join(sorted(VALIDATORS))})")
-        if "DP699" in enabled:
-            for pid, regex in (options.get("DP699", {}).get("patterns") or {}).items():
+        custom = CustomPattern.code
+        if custom in enabled:
+            for pid, regex in (options.get(custom, {}).get("patterns") or {}).items():
                 try:
                     rx = re.compile(regex)
                 except re.error as exc:
-                    raise ConfigError(f"rule DP699 (pattern.custom) option 'patterns': "
+                    raise ConfigError(f"rule {custom} ({CustomPattern.name}) option 'patterns': "
                                       f"{pid!r} is not a valid regex: {exc}") from None
-                pats.append(packs.Pattern(str(pid), "DP699", rx, str(pid), source="DP699 option"))
+                pats.append(packs.Pattern(str(pid), custom, rx, str(pid),
+                                          source=f"{custom} option"))
         self._scanner = Scanner(pats)
         self._active = bool(pats)
 
@@ -303,4 +293,10 @@ class PiiCheck(Check):
             for h in hits:
                 by_rule.setdefault(h.pattern.rule, []).append(h)
             for code, group in by_rule.items():
-                emit.at(code, rec, _message(group[0], len(group) - 1), t.pointer)
+                real = next((h for h in group if h.placeholder is None), None)
+                text = message(real or group[0], len(group) - 1)
+                if real is not None:
+                    emit.at(code, rec, text, t.pointer)
+                else:  # every match a stand-in: worth a look, not a block
+                    emit(code, rec.path, rec.line, rec.index, text, pointer=t.pointer,
+                         severity="info")

@@ -15,6 +15,13 @@ texts (case-folded, white space collapsed), after cheap length and word-set filt
 Datasets with many genuinely different prompts (one per task) stay quiet: their prompts
 are neither near-identical nor much rarer than one another.
 
+Before that comparison, prompts filled from one template are made one prompt
+(``prompt_templates``): obvious values (ids, dates, times, numbers, e-mails, UUIDs,
+hashes, URLs) are masked, and masked texts that still differ are aligned token by token
+against the most frequent ones; a place holding ``slot_values`` or more different values
+(a customer's name) is a slot. The template, shown with ``{id}``, ``{date}``, ``{name}``
+..., is what variants are compared with and what the messages quote.
+
 Missing prompts are judged per file: when at least ``min_share`` of a file's
 conversational records (chat, ShareGPT, preference with message lists) have a system
 prompt, those without one are reported — one finding per record up to
@@ -30,9 +37,10 @@ from collections.abc import Mapping
 from hashlib import blake2b
 from typing import Any
 
-from dataprep.checks.base import Check, Emit, FileInfo, Rule
-from dataprep.model import Record
 from dataprep import records
+from dataprep.checks.base import Check, Emit, FileInfo, Rule
+from dataprep.checks.prompt_templates import PromptGroup, group_prompts
+from dataprep.model import Record
 from dataprep.records import Turn
 
 #: characters of each distinct prompt kept for comparison and messages
@@ -46,6 +54,8 @@ PER_RECORD_LIMIT = 10
 #: a file needs this many conversational records before a missing prompt is reported
 MIN_RECORDS = 5
 EXCERPT = 60
+#: characters of a template shown (its placeholders are the point, so more of it)
+TEMPLATE_EXCERPT = 120
 #: prompts up to this long (characters) are compared character by character
 SHORT_PROMPT = 400
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -61,8 +71,24 @@ class InconsistentSystemPrompt(Rule):
     frequent prompt (datasets with genuinely different prompts per task stay quiet);
     missing prompts when most of a file's conversations have one.
 
+    Prompts that differ only in values filled into one template are one prompt with
+    variables, not variants of each other. Values are found two ways. By pattern: ids
+    (#48213, TCK-48213, user_10293), numbers, dates (2024-03-02, 3/2/2024, March 2, 2024,
+    26 Jul 2024, 2024年3月2日), times, e-mails, UUIDs, hex hashes and URLs are always
+    values. By position: prompts that are otherwise token for token the same (at most
+    four short differing spans) are aligned, and a place taking ``slot_values`` (default
+    3) or more different values is a slot, such as a customer's name.
+
+    So "You are the assistant for ticket #48213 opened on 2024-03-02 by Maria Lopez" in
+    one record and "... ticket #48219 opened on 2024-03-03 by Kenji Watanabe" in the next
+    are the template "... ticket #{number} opened on {date} by {name}", and a record
+    whose prompt also says "politley" for "politely" is reported against that template.
+    One other value where everyone else agrees ("You are Sam" ten times, "You are
+    Samantha" once) is an edit, not a slot, and stays reported.
+
     Examples:
     pass: {"records": [{"messages": [{"role": "system", "content": "You are a helpful support agent."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}, {"messages": [{"role": "system", "content": "You are a helpful support agent."}, {"role": "user", "content": "bye"}, {"role": "assistant", "content": "goodbye"}]}]}
+    pass: {"records": [{"messages": [{"role": "system", "content": "You are the Northwind Outfitters support assistant. You help with order #48213, placed on 2024-03-02 by Maria Lopez. Answer briefly and politely."}, {"role": "user", "content": "Where is my parcel?"}, {"role": "assistant", "content": "It ships tomorrow."}]}, {"messages": [{"role": "system", "content": "You are the Northwind Outfitters support assistant. You help with order #48213, placed on 2024-03-02 by Maria Lopez. Answer briefly and politely."}, {"role": "user", "content": "Can I add a second pair?"}, {"role": "assistant", "content": "Yes, before it ships."}]}, {"messages": [{"role": "system", "content": "You are the Northwind Outfitters support assistant. You help with order #48219, placed on 2024-03-03 by Kenji Watanabe. Answer briefly and politely."}, {"role": "user", "content": "Can I change the size?"}, {"role": "assistant", "content": "Yes, which size?"}]}, {"messages": [{"role": "system", "content": "You are the Northwind Outfitters support assistant. You help with order #48230, placed on 2024-03-03 by Amara Okafor. Answer briefly and politely."}, {"role": "user", "content": "Do you ship to Canada?"}, {"role": "assistant", "content": "We do."}]}], "options": {"min_ratio": 2}}
     fail: {"records": [{"messages": [{"role": "system", "content": "You are a helpful support agent."}, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}, {"messages": [{"role": "system", "content": "You are a helpful support agent."}, {"role": "user", "content": "bye"}, {"role": "assistant", "content": "goodbye"}]}, {"messages": [{"role": "system", "content": "You are a helpful support agent."}, {"role": "user", "content": "thanks"}, {"role": "assistant", "content": "you are welcome"}]}, {"messages": [{"role": "system", "content": "You are a helpful support agent."}, {"role": "user", "content": "help"}, {"role": "assistant", "content": "sure"}]}, {"messages": [{"role": "user", "content": "hello?"}, {"role": "assistant", "content": "hi there"}]}]}
     """
 
@@ -80,6 +106,12 @@ class InconsistentSystemPrompt(Rule):
             "type": "number", "minimum": 1, "default": 10,
             "description": "How many times more records the dominant prompt needs than a "
                            "variant for the variant to be reported.",
+        },
+        "slot_values": {
+            "type": "integer", "minimum": 2, "default": 3,
+            "description": "Different values at one place of otherwise identical prompts "
+                           "that make the place a template slot (a name), not an edit; "
+                           "dates, ids and numbers are always slots.",
         },
         "min_share": {
             "type": "number", "minimum": 0.5, "maximum": 1.0, "default": 0.8,
@@ -113,8 +145,16 @@ def describe_difference(dominant: str, variant: str) -> str:
     if normalise(dominant) == normalise(variant):
         return "differs only in letter case or white space"
     a, b = dominant.split(), variant.split()
-    ops = [op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
-           if op[0] != "equal"]
+    ops: list[tuple[str, int, int, int, int]] = []
+    for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op[0] == "equal":
+            continue
+        if ops and op[1] - ops[-1][2] <= 1:
+            # one equal word between two changes: one change ("do not offer refunds" →
+            # "offer a full refund"), not a removal and a replacement
+            ops[-1] = ("replace", ops[-1][1], op[2], ops[-1][3], op[4])
+        else:
+            ops.append(op)
     if not ops:
         return "differs in white space"
     tag, i1, i2, j1, j2 = ops[0]
@@ -161,6 +201,10 @@ def _fast_system(msgs: list[Any]) -> Turn | None | bool:
     return False
 
 
+#: distinct system prompts filled from one template, or one prompt
+Group = PromptGroup["_Prompt"]
+
+
 class SystemPromptCheck(Check):
     rules = (InconsistentSystemPrompt,)
 
@@ -170,6 +214,7 @@ class SystemPromptCheck(Check):
         self.similarity = float(o["similarity"])
         self.min_ratio = float(o["min_ratio"])
         self.min_share = float(o["min_share"])
+        self.slot_values = int(o["slot_values"])
         self.prompts: dict[bytes, _Prompt] = {}
         self.texts = 0
         self._last_raw: str | None = None
@@ -247,28 +292,31 @@ class SystemPromptCheck(Check):
              f"first at lines {lines}, …", pointer=ptr, count=self._n_missing)
 
     def finish(self, emit: Emit) -> None:
-        ranked = sorted((p for p in self.prompts.values() if p.text is not None),
-                        key=lambda p: (-p.count, p.order))
+        kept = [(p.text, p.count, p.order, p) for p in self.prompts.values() if p.text is not None]
+        if len(kept) < 2:
+            return
+        # prompts filled from one template are one prompt: compare templates, not fillings
+        ranked = sorted(group_prompts(kept, top_k=TOP_K, slot_values=self.slot_values),
+                        key=lambda g: (-g.count, g.order))
         if len(ranked) < 2:
             return
-        # (prompt, normalised text, word set) of the prompts that may be dominant
-        dominants: list[tuple[_Prompt, str, frozenset[str]]] = []
-        variants: dict[int, list[_Prompt]] = {}
-        for p in ranked:
-            assert p.text is not None
-            norm = normalise(p.text)
+        # (group, normalised text, word set) of the groups that may be dominant
+        dominants: list[tuple[Group, str, frozenset[str]]] = []
+        variants: dict[int, list[Group]] = {}
+        for g in ranked:
+            norm = normalise(g.text)
             words = frozenset(norm.split())
             match = None
             for d, dnorm, dwords in dominants:
-                if d.count < self.min_ratio * p.count:
+                if d.count < self.min_ratio * g.count:
                     break  # dominants are in count order: the rest are rarer still
                 if self._similar(dnorm, dwords, norm, words):
                     match = d
                     break
             if match is not None:
-                variants.setdefault(match.order, []).append(p)
+                variants.setdefault(match.order, []).append(g)
             elif len(dominants) < TOP_K:
-                dominants.append((p, norm, words))
+                dominants.append((g, norm, words))
         for d, _, _ in dominants:
             found = variants.get(d.order)
             if not found:
@@ -277,16 +325,16 @@ class SystemPromptCheck(Check):
                 for v in found:
                     self._report(emit, d, v)
                 continue
-            first = min(found, key=lambda v: v.order)
+            found.sort(key=lambda v: v.order)
+            first = _first(found[0])
             total = sum(v.count for v in found)
-            assert d.text is not None and found[0].text is not None
-            lines = ", ".join(str(v.line if v.line is not None else v.index)
-                              for v in sorted(found, key=lambda v: v.order)[:5])
+            lines = ", ".join(str(_first(v).line if _first(v).line is not None else _first(v).index)
+                              for v in found[:5])
+            common = max(found, key=lambda v: (v.count, -v.order))
             emit("DP504", first.path, first.line, first.index,
                  f"{len(found)} variants of the usual system prompt in {total} records "
-                 f"(most frequent: {describe_difference(d.text, found[0].text)}); the usual "
-                 f"prompt ({d.count} records, first at line {d.line}) is "
-                 f'"{excerpt(d.text)}"; variants first at lines {lines}, …',
+                 f"(most frequent: {describe_difference(d.text, common.text)}); "
+                 f"{_usual(d)}; variants first at lines {lines}, …",
                  pointer=first.pointer, count=total)
 
     def _similar(self, a: str, aw: frozenset[str], b: str, bw: frozenset[str]) -> bool:
@@ -307,10 +355,24 @@ class SystemPromptCheck(Check):
                                          autojunk=False)
         return sm.quick_ratio() >= self.similarity and sm.ratio() >= self.similarity
 
-    def _report(self, emit: Emit, dominant: _Prompt, variant: _Prompt) -> None:
-        assert dominant.text is not None and variant.text is not None
+    def _report(self, emit: Emit, dominant: Group, variant: Group) -> None:
         what = describe_difference(dominant.text, variant.text)
-        emit("DP504", variant.path, variant.line, variant.index,
-             f"system prompt variant in {variant.count} record(s): {what}; the usual prompt "
-             f"({dominant.count} records, first at line {dominant.line}) is "
-             f'"{excerpt(dominant.text)}"', pointer=variant.pointer, count=variant.count)
+        first = _first(variant)
+        emit("DP504", first.path, first.line, first.index,
+             f"system prompt variant in {variant.count} record(s): {what}; {_usual(dominant)}",
+             pointer=first.pointer, count=variant.count)
+
+
+def _first(group: Group) -> _Prompt:
+    """The group's earliest distinct prompt: where its records start."""
+    return min(group.members, key=lambda p: p.order)
+
+
+def _usual(group: Group) -> str:
+    """The dominant prompt as the messages name it; a template shows its placeholders."""
+    line = _first(group).line
+    if not group.slots:
+        return (f"the usual prompt ({group.count} records, first at line {line}) is "
+                f'"{excerpt(group.text)}"')
+    return (f"the usual prompt ({group.count} records, first at line {line}) is one template "
+            f'filled with {", ".join(group.slots)}: "{excerpt(group.text, TEMPLATE_EXCERPT)}"')

@@ -22,10 +22,10 @@ from dataprep.dedup.fetch import fetch_many
 from dataprep.dedup.lsh import BandStore
 from dataprep.dedup.minhash import Hasher, jaccard
 from dataprep.dedup.shingles import kinds_for, shingle, word_hashes
-from dataprep.records import FORMATS, SEPARATORS, UNKNOWN, near_reuses_identity, prompt_response
-from dataprep.records import near_text as full_text
 from dataprep.model import Record
 from dataprep.normalize import normalize
+from dataprep.records import FORMATS, SEPARATORS, UNKNOWN, near_reuses_identity, prompt_response
+from dataprep.records import near_text as full_text
 
 _FMT_CODE = {f: i for i, f in enumerate((*FORMATS, UNKNOWN))}
 _FMT_NAME = {i: f for f, i in _FMT_CODE.items()}
@@ -69,7 +69,7 @@ class NearDuplicates:
         self.threshold = float(opts.get("threshold", 0.8))
         self.hasher = Hasher(int(opts.get("num_perm", 128)), int(opts.get("seed", 1)), self.threshold)
         spill = int(opts.get("spill_after", 2_000_000))
-        enabled = getattr(context, "enabled", frozenset())
+        enabled: frozenset[str] = getattr(context, "enabled", frozenset())
         self.want_prompt = bool({"DP303", "DP304", "DP402"} & set(enabled)) or not enabled
         self.stores: dict[tuple[str, str, str], BandStore] = {}
         self._spill = spill
@@ -202,10 +202,13 @@ class NearDuplicates:
         groups = groups_of(roots)
         #: rid → (earliest verified partner, similarity, cluster size), for non-first members
         self.flagged: dict[int, tuple[int, float, int]] = {}
+        #: rid → the cluster's first record (its smallest id: ids follow reading order)
+        self.cluster_first: dict[int, int] = {}
         for root, members in groups.items():
             for m in members[1:]:
                 p, sim = partner[m]
                 self.flagged[m] = (p, sim, len(members))
+                self.cluster_first[m] = root
         self.flagged_train = sum(1 for m in self.flagged if self.split[m] == 0)
         self.clusters = sum(1 for g in groups.values() if len(g) > 1)
         #: eval rid → (train rid, similarity), earliest training partner
@@ -230,6 +233,18 @@ class NearDuplicates:
             if len(members) > 1 and len(distinct) > 1:
                 self.prompt_groups.append(members)
         self.prompt_groups.sort()
+
+    def conflicting(self, members: list[int]) -> list[int]:
+        """The members of a same-prompt group after its first whose response differs from it.
+
+        A member whose whole record is a near copy of another member is DP302's, not a
+        second answer; one with the first's response gives no conflicting answer.
+        """
+        first = members[0]
+        inside = set(members)
+        return [m for m in members[1:]
+                if self.response[m] != self.response[first]
+                and not (m in self.flagged and self.flagged[m][0] in inside)]
 
     # ------------------------------------------------------------- helpers for checks
 

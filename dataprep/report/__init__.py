@@ -8,6 +8,9 @@ a saved ``--format json`` file, and each format can be tested with a hand-built 
 The registry maps a format name to ``"module:function"`` and imports the module only when
 that format is asked for: adding a format is one entry here, and heavy reporters (HTML)
 cost nothing to the pre-commit path that prints text.
+
+The formats people read (``GROUPED``) also take ``max_per_rule``, the cap on one rule's
+findings per file (``dataprep.report.grouping``); machine formats keep every finding.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from dataprep.report.grouping import DEFAULT_MAX_PER_RULE
 
 Renderer = Callable[..., str]
 
@@ -32,6 +37,8 @@ _RENDERERS: dict[str, str] = {
 
 #: every name ``--format`` accepts; ``auto`` is resolved by :func:`resolve_format`
 FORMATS: tuple[str, ...] = ("auto", *_RENDERERS)
+#: formats that cap one rule's findings per file (``max_per_rule``)
+GROUPED: frozenset[str] = frozenset({"text", "github", "markdown"})
 
 
 def resolve_format(name: str, environ: Mapping[str, str]) -> str:
@@ -61,13 +68,17 @@ def get_renderer(fmt: str) -> Renderer:
     return fn
 
 
-def render(fmt: str, result: Mapping[str, Any], color: bool = False, verbose: bool = False) -> str:
+def render(fmt: str, result: Mapping[str, Any], color: bool = False, verbose: bool = False,
+           max_per_rule: int | None = DEFAULT_MAX_PER_RULE) -> str:
     """The whole output of ``result`` in format ``fmt``, as one string.
 
     Text formats end with a newline; ``jsonl`` of a result without findings is empty.
-    ``color`` only affects ``text``; ``verbose`` adds detail where a format has room for it.
+    ``color`` only affects ``text``; ``verbose`` adds detail where a format has room for it;
+    ``max_per_rule`` (None: no cap) applies to the ``GROUPED`` formats only.
     """
+    if fmt in GROUPED:
+        return get_renderer(fmt)(result, color=color, verbose=verbose, max_per_rule=max_per_rule)
     return get_renderer(fmt)(result, color=color, verbose=verbose)
 
 
-__all__ = ["FORMATS", "Renderer", "get_renderer", "render", "resolve_format"]
+__all__ = ["FORMATS", "GROUPED", "Renderer", "get_renderer", "render", "resolve_format"]

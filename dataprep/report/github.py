@@ -6,6 +6,9 @@ silently drops the rest, so when a severity has more than 10 findings this forma
 first 9 and uses the 10th slot for one aggregate annotation that says how many more there
 are and which rules they come from: the reader always learns that findings are missing.
 (Emitting 10 and then the aggregate would make the aggregate the 11th, the one dropped.)
+Before that, one rule's findings in one file are capped (``dataprep.report.grouping``): the
+rest become one annotation ("... and 990 more DP116 in this file"), so a flood of one rule
+does not take every slot.
 
 Values are escaped as the runner expects (``%``, CR and LF in data; also ``:`` and ``,``
 in properties), which also stops dataset text from injecting workflow commands.  After the
@@ -20,6 +23,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from dataprep.report.grouping import DEFAULT_MAX_PER_RULE, Item, Overflow, cap
 from dataprep.report.text import (
     as_int,
     as_list,
@@ -59,42 +63,56 @@ def _command(name: str, props: list[str], message: str) -> str:
     return f"::{head}::{escape_data(message)}"
 
 
-def _severity(finding: Mapping[str, Any]) -> str:
+def _severity(finding: Item) -> str:
     """The finding's severity; anything unexpected is shown as a warning, never dropped."""
-    sev = finding.get("severity")
+    sev = finding.severity if isinstance(finding, Overflow) else finding.get("severity")
     return sev if isinstance(sev, str) and sev in _COMMAND else "warning"
 
 
-def annotation(finding: Mapping[str, Any]) -> str:
-    """One workflow command for one finding."""
+def _raw(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def annotation(finding: Item) -> str:
+    """One workflow command for one finding, or for a rule's findings beyond the cap."""
     props = []
-    path = finding.get("path")
+    path = finding.path if isinstance(finding, Overflow) else finding.get("path")
     if path and path != DATASET_PATH:
         props.append(f"file={escape_property(path)}")
-        line = as_int(finding.get("line"))
+        line = None if isinstance(finding, Overflow) else as_int(finding.get("line"))
         if line is not None:
             props.append(f"line={line}")
-    title = " ".join(str(finding.get(k)) for k in ("code", "name") if finding.get(k))
+    if isinstance(finding, Overflow):
+        title = " ".join(str(v) for v in (finding.code, finding.name) if v)
+        message = finding.text(_raw)
+    else:
+        title = " ".join(str(finding.get(k)) for k in ("code", "name") if finding.get(k))
+        message = describe(finding, esc=_raw)
     if title:
         props.append(f"title={escape_property(title)}")
-    message = describe(finding, esc=lambda v: "" if v is None else str(v))
     if path == DATASET_PATH:
         message = f"{DATASET_PATH}: {message}"
     return _command(_COMMAND[_severity(finding)], props, message)
 
 
-def aggregate(severity: str, rest: list[Mapping[str, Any]]) -> str:
+def aggregate(severity: str, rest: list[Item]) -> str:
     """The one annotation that stands for the findings of a severity beyond the cap."""
-    codes = Counter(str(f.get("code")) for f in rest)
+    codes: Counter[str] = Counter()
+    for f in rest:
+        if isinstance(f, Overflow):
+            codes[str(f.code)] += f.hidden
+        else:
+            codes[str(f.get("code"))] += 1
+    total = sum(codes.values())
     top = sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))
     named = ", ".join(f"{code} x{n}" for code, n in top[:TOP_CODES])
     if len(top) > TOP_CODES:
         named += f", +{len(top) - TOP_CODES} more rules"
     one, many = _NOUN[severity]
-    noun = one if len(rest) == 1 else many
-    title = f"dataprep: {len(rest)} more {noun}"
+    noun = one if total == 1 else many
+    title = f"dataprep: {total} more {noun}"
     message = (
-        f"{len(rest)} more {noun} not shown as annotations (GitHub shows "
+        f"{total} more {noun} not shown as annotations (GitHub shows "
         f"{ANNOTATIONS_PER_KIND} per kind per step): {named}. "
         "The text or json report lists every finding."
     )
@@ -151,22 +169,24 @@ def summary_lines(result: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def render(result: Mapping[str, Any], *, color: bool = False, verbose: bool = False) -> str:
+def render(result: Mapping[str, Any], *, color: bool = False, verbose: bool = False,
+           max_per_rule: int | None = DEFAULT_MAX_PER_RULE) -> str:
     """Capped annotations, one aggregate per overflowing severity, then the log summary.
 
     With ``verbose`` the findings that did not become annotations are also printed as
-    plain text lines, so the log holds every finding.
+    plain text lines (within the same per-rule cap as the annotations).
     """
     del color  # the runner renders annotations itself
     findings = [f for f in as_list(result.get("findings")) if isinstance(f, Mapping)]
-    totals = Counter(_severity(f) for f in findings)
+    items = cap(findings, max_per_rule)
+    totals = Counter(_severity(f) for f in items)
     limit = {
         s: n if n <= ANNOTATIONS_PER_KIND else ANNOTATIONS_PER_KIND - 1 for s, n in totals.items()
     }
     emitted: Counter[str] = Counter()
-    rest: dict[str, list[Mapping[str, Any]]] = {s: [] for s in _COMMAND}
+    rest: dict[str, list[Item]] = {s: [] for s in _COMMAND}
     lines: list[str] = []
-    for f in findings:
+    for f in items:
         sev = _severity(f)
         if emitted[sev] < limit[sev]:
             emitted[sev] += 1
@@ -180,7 +200,10 @@ def render(result: Mapping[str, Any], *, color: bool = False, verbose: bool = Fa
     if verbose and any(rest.values()):
         hidden = {id(f) for group in rest.values() for f in group}
         plain.append("Findings not shown as annotations:")
-        plain.extend(finding_line(f) for f in findings if id(f) in hidden)
+        for f in items:
+            if id(f) in hidden:
+                plain.append(f"{clean(f.path)}: {f.text(clean)}" if isinstance(f, Overflow)
+                             else finding_line(f))
         plain.append("")
     plain.extend(summary_lines(result))
     lines.extend(plain_block(plain))

@@ -2,7 +2,8 @@
 
 A summary is read on the run page, so it answers in order: is the data ready (verdict and
 score), why (reasons, dimensions, counts), which rules matter most (top rules, top score
-costs), and where (the most severe findings as a table, errors first).
+costs), and where (the most severe findings as a table, errors first; one rule's findings
+in one file are capped by ``dataprep.report.grouping``, the rest summed up in one row).
 
 GitHub accepts at most 1 MiB of summary per step and drops an oversized one entirely, so
 the output is kept under a byte budget: the fixed sections are capped in rows, every cell
@@ -20,6 +21,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dataprep.report.grouping import DEFAULT_MAX_PER_RULE, Item, Overflow, cap
 from dataprep.report.sarif import RANK, code_of, severity_of
 from dataprep.report.text import (
     DIMENSIONS,
@@ -199,32 +201,49 @@ def _top_costs(result: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _finding_row(f: Mapping[str, Any]) -> str:
+def _raw(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _finding_row(f: Item) -> str:
+    if isinstance(f, Overflow):
+        return _row([SEVERITY_ICON[f.severity], md(f.path, 160), md(f.code, 40), md(f.text(_raw))])
     return _row([
         SEVERITY_ICON[severity_of(f)],
         md(location(f), 160),
         md(code_of(f), 40),
-        md(describe(f, esc=lambda v: "" if v is None else str(v))),
+        md(describe(f, esc=_raw)),
     ])
 
 
-def _findings(findings: Sequence[Mapping[str, Any]], used: int, limit: int) -> list[str]:
+def _findings(findings: Sequence[Mapping[str, Any]], used: int, limit: int,
+              max_per_rule: int | None = DEFAULT_MAX_PER_RULE) -> list[str]:
     """The findings table, most severe first, within ``limit`` rows and the byte budget."""
     if not findings:
         return ["No findings."]
-    order = sorted(range(len(findings)), key=lambda i: (RANK[severity_of(findings[i])], i))
+    items = cap(findings, max_per_rule)
+
+    def rank(i: int) -> tuple[int, int]:
+        item = items[i]
+        return (RANK[item.severity if isinstance(item, Overflow) else severity_of(item)], i)
+
+    order = sorted(range(len(items)), key=rank)
     lines = ["### Findings", "", *_table(["Severity", "Location", "Rule", "Message"], "llll", [])]
     size = used + sum(len(x.encode("utf-8", "replace")) + 1 for x in lines)
-    shown = 0
+    shown = told = 0
     for i in order[:limit]:
-        row = _finding_row(findings[i])
+        row = _finding_row(items[i])
         cost = len(row.encode("utf-8", "replace")) + 1
         if size + cost > BUDGET:
             break
         lines.append(row)
         size += cost
-        shown += 1
-    if shown < len(findings):
+        item = items[i]
+        if isinstance(item, Overflow):
+            told += item.hidden
+        else:
+            shown += 1
+    if shown + told < len(findings):
         what = "most severe " if shown else ""
         note = (
             f"_Showing the {shown:,} {what}of {len(findings):,} findings; "
@@ -234,7 +253,8 @@ def _findings(findings: Sequence[Mapping[str, Any]], used: int, limit: int) -> l
     return lines
 
 
-def render(result: Mapping[str, Any], *, color: bool = False, verbose: bool = False) -> str:
+def render(result: Mapping[str, Any], *, color: bool = False, verbose: bool = False,
+           max_per_rule: int | None = DEFAULT_MAX_PER_RULE) -> str:
     """The job summary; always under 1 MiB of UTF-8."""
     del color
     findings = [f for f in as_list(result.get("findings")) if isinstance(f, Mapping)]
@@ -255,7 +275,7 @@ def render(result: Mapping[str, Any], *, color: bool = False, verbose: bool = Fa
     head = "\n".join(lines) + "\n"
     used = len(head.encode("utf-8", "replace"))
     limit = MAX_FINDINGS_VERBOSE if verbose else MAX_FINDINGS
-    out = head + "\n".join(_findings(findings, used, limit)) + "\n"
+    out = head + "\n".join(_findings(findings, used, limit, max_per_rule)) + "\n"
     data = out.encode("utf-8", "replace")
     if len(data) > MAX_BYTES:  # only reachable with absurd inputs; never hand GitHub more
         out = data[: MAX_BYTES - 64].decode("utf-8", "ignore") + "\n\n_(summary truncated)_\n"

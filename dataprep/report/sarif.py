@@ -237,7 +237,7 @@ def _related(finding: Mapping[str, Any]) -> list[dict[str, Any]]:
         if len(out) == MAX_RELATED:
             break
         record = as_int(r.get("record"))
-        text = "related record" + (f" {record}" if record is not None else "")
+        text = "related record" + (f" {record + 1}" if record is not None else "")  # 1-based for people
         out.append({
             "id": len(out) + 1,
             "physicalLocation": _physical(str(r.get("path")), as_int(r.get("line"))),

@@ -8,7 +8,12 @@ terminal.  Colour (severity on the code, verdict on the score) is added only whe
 for; without it the output holds no ANSI codes at all.
 
 The summary is built for large runs: however many files, labels and findings there are,
-it lists only the first few of each unless ``verbose`` is set.
+it lists only the first few of each unless ``verbose`` is set.  Findings themselves are
+capped per (file, rule) by ``dataprep.report.grouping``; the counts stay whole.
+
+Record numbers are shown 1-based (``record 1`` is a file's first record), as lines are:
+the result's ``record`` field is 0-based (the JSON report contract), so it is converted
+here, where people read it.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from dataprep.report.grouping import DEFAULT_MAX_PER_RULE, Overflow, cap, hidden_total
 
 #: ANSI styles: severity on the rule code, verdict on the score line
 SEVERITY_STYLE = {"error": "1;31", "warning": "33", "info": "2"}
@@ -83,31 +90,51 @@ def location(item: Mapping[str, Any], esc: Callable[[Any], str] = clean) -> str:
     return f"{path}:{line}" if line is not None else path
 
 
+def record_number(record: Any) -> int | None:
+    """The 1-based number people read for the result's 0-based ``record`` field."""
+    index = as_int(record)
+    return index + 1 if index is not None and index >= 0 else None
+
+
 def related_location(item: Mapping[str, Any], esc: Callable[[Any], str] = clean) -> str:
-    """Where a related record is: its line, else its record number (Parquet, HF folders)."""
+    """Where a related record is: ``path:line``, else ``path record N`` (Parquet, HF folders).
+
+    Rules that name a partner in their message spell it the same way, which is how
+    :func:`describe` sees that the message already says where it is.
+    """
     loc = location(item, esc)
-    record = as_int(item.get("record"))
-    if as_int(item.get("line")) is None and record is not None:
-        loc += f" (record {record})"
+    number = record_number(item.get("record"))
+    if as_int(item.get("line")) is None and number is not None:
+        loc += f" record {number}"
     return loc
+
+
+def _names(message: str, place: str) -> bool:
+    """Whether ``message`` names ``place`` (``data.jsonl:1`` is not named by ``data.jsonl:12``)."""
+    return re.search(re.escape(place) + r"(?!\d)", message) is not None
 
 
 def describe(finding: Mapping[str, Any], esc: Callable[[Any], str] = clean,
              show_record: bool = False) -> str:
     """The message of a finding with its pointer, record number and first related record.
 
-    Shared by the text and GitHub formats so both tell the same story about a finding.
+    Shared by the human formats so all tell the same story about a finding.  The first
+    related record (the earliest copy, for duplicates) is added as ``(first at ...)``
+    unless the message already names that place: a location is never printed twice.
     """
-    out = esc(finding.get("message", ""))
+    message = esc(finding.get("message", ""))
+    out = message
     pointer = finding.get("pointer")
     if pointer:
         out += f" [{esc(pointer)}]"
-    record = as_int(finding.get("record"))
-    if (show_record or as_int(finding.get("line")) is None) and record is not None:
-        out += f" (record {record})"
+    number = record_number(finding.get("record"))
+    if (show_record or as_int(finding.get("line")) is None) and number is not None:
+        out += f" (record {number})"
     related = as_list(finding.get("related"))
     if related and isinstance(related[0], Mapping):
-        out += f" (first at {related_location(related[0], esc)})"
+        first = related_location(related[0], esc)
+        if not _names(message, first):
+            out += f" (first at {first})"
     return out
 
 
@@ -143,6 +170,11 @@ def _finding_detail(finding: Mapping[str, Any]) -> str:
         more = len(related) - MAX_RELATED_VERBOSE
         parts.append(f"related: {shown}" + (f", +{more} more" if more > 0 else ""))
     return "    " + "; ".join(parts)
+
+
+def overflow_line(item: Overflow, color: bool = False) -> str:
+    """The indented line that stands for a (file, rule)'s findings beyond the cap."""
+    return "  " + item.text(clean, lambda code: paint(code, SEVERITY_STYLE.get(item.severity), color))
 
 
 def _more(shown: int, total: int, word: str) -> list[str]:
@@ -372,17 +404,26 @@ def score_lines(result: Mapping[str, Any], color: bool = False, verbose: bool = 
     return lines
 
 
-def render(result: Mapping[str, Any], *, color: bool = False, verbose: bool = False) -> str:
-    """Every finding on its own line, a blank line, then the summary."""
+def render(result: Mapping[str, Any], *, color: bool = False, verbose: bool = False,
+           max_per_rule: int | None = DEFAULT_MAX_PER_RULE) -> str:
+    """Finding lines (at most ``max_per_rule`` per file and rule), a blank line, the summary."""
     findings = [f for f in as_list(result.get("findings")) if isinstance(f, Mapping)]
     lines: list[str] = []
     shared = shared_lines(findings)
-    for f in findings:
+    items = cap(findings, max_per_rule)
+    for f in items:
+        if isinstance(f, Overflow):
+            lines.append(overflow_line(f, color))
+            continue
         lines.append(finding_line(f, color, (f.get("path"), f.get("line")) in shared))
         if verbose:
             lines.append(_finding_detail(f))
     if not findings:
         lines.append("No findings.")
+    hidden = hidden_total(items)
+    if hidden:
+        lines.append(f"({plural(hidden, 'more finding')} summed up above: --max-per-rule N or "
+                     "--show-all prints them, --format json keeps every one)")
     lines.append("")
     lines.extend(summary_lines(result, color, verbose))
     return "\n".join(lines) + "\n"
