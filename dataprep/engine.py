@@ -13,11 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dataprep import records
 from dataprep.checks.base import Check, Emit, FileInfo, Rule
 from dataprep.config import Config, rule_options
-from dataprep import records
+from dataprep.model import FileNote, Finding, ParseFailure, Record, Related, places
 from dataprep.records import FORMATS, UNKNOWN, apply_mapping, detect
-from dataprep.model import FileNote, Finding, ParseFailure, Record, Related
 from dataprep.sources import SourceSpec, read_source
 from dataprep.stages import ALWAYS, STAGES, Stage
 
@@ -243,7 +243,8 @@ def run(
     for (_, path), (n, name, line, record) in crashed.items():
         if n > 1:
             global_emit(CRASH_CODE, path, None, None,
-                        f"check {name} raised on {n} records in this file; first at line {line}",
+                        f"check {name} raised on {n} records in this file; first at "
+                        f"{places([(line, record if record is not None else 0)])}",
                         count=n)
     stage_summary: dict[str, Any] = {}
     for st in stage_list:

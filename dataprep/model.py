@@ -8,6 +8,7 @@ afford to be a frozen, ordered value.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -130,3 +131,15 @@ class Finding:
             "count": self.count,
             **({"fingerprint": self.fingerprint} if self.fingerprint is not None else {}),
         }
+
+
+def places(spots: Iterable[tuple[int | None, int]]) -> str:
+    """Where records are, as a person reads it: ``lines 3, 9`` in a line-based file,
+    ``records 1, 4`` (1-based) in one without lines (Parquet, an HF folder); the JSON
+    ``record`` field stays 0-based, this is only for messages."""
+    spots = list(spots)
+    if spots and all(line is not None for line, _ in spots):
+        nums, word = [str(line) for line, _ in spots], "line"
+    else:
+        nums, word = [str(index + 1) for _, index in spots], "record"
+    return f"{word}{'s' if len(nums) > 1 else ''} {', '.join(nums)}"

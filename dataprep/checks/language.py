@@ -86,7 +86,7 @@ from dataprep.langid import (
     without_cjk,
     without_names,
 )
-from dataprep.model import Record
+from dataprep.model import Record, places
 
 DATASET = "<dataset>"
 #: characters of a record's text that are screened (and given to langdetect)
@@ -419,13 +419,12 @@ class LanguageCheck(Check):
             many = g.count > KEEP and 2 * len(found) >= len(suspicious)
             if many and label not in SCRIPT_LANGUAGES:
                 first = found[0][0]
-                lines = ", ".join(str(c.line if c.line is not None else c.index)
-                                  for c, _ in found[:5])
+                lines = places((c.line, c.index) for c, _ in found[:5])
                 how = (f"langdetect confirmed {len(found)} of the first {len(suspicious)} checked"
                        if confirm else "not confirmed")
                 emit("DP503", first.path, first.line, first.index,
                      f"{g.count} records look {language_name(label)} by their script and stop "
-                     f"words; {basis}; {how}; first at lines {lines}",
+                     f"words; {basis}; {how}; first at {lines}",
                      pointer=first.pointer, count=g.count)
                 continue
             for c, evidence in found:

@@ -40,7 +40,7 @@ from typing import Any
 from dataprep import records
 from dataprep.checks.base import Check, Emit, FileInfo, Rule
 from dataprep.checks.prompt_templates import PromptGroup, group_prompts
-from dataprep.model import Record
+from dataprep.model import Record, places
 from dataprep.records import Turn
 
 #: characters of each distinct prompt kept for comparison and messages
@@ -286,10 +286,10 @@ class SystemPromptCheck(Check):
                 emit("DP504", path, line, index, f"{what}, while {context}", pointer=ptr)
             return
         path, line, index, ptr, _ = self._missing[0]
-        lines = ", ".join(str(m[1] if m[1] is not None else m[2]) for m in self._missing[:5])
+        lines = places((m[1], m[2]) for m in self._missing[:5])
         emit("DP504", path, line, index,
              f"{self._n_missing} conversations have no system prompt, while {context}; "
-             f"first at lines {lines}, …", pointer=ptr, count=self._n_missing)
+             f"first at {lines}, …", pointer=ptr, count=self._n_missing)
 
     def finish(self, emit: Emit) -> None:
         kept = [(p.text, p.count, p.order, p) for p in self.prompts.values() if p.text is not None]
@@ -328,13 +328,13 @@ class SystemPromptCheck(Check):
             found.sort(key=lambda v: v.order)
             first = _first(found[0])
             total = sum(v.count for v in found)
-            lines = ", ".join(str(_first(v).line if _first(v).line is not None else _first(v).index)
-                              for v in found[:5])
+            lines = places((_first(v).line, _first(v).index)
+                           for v in found[:5])
             common = max(found, key=lambda v: (v.count, -v.order))
             emit("DP504", first.path, first.line, first.index,
                  f"{len(found)} variants of the usual system prompt in {total} records "
                  f"(most frequent: {describe_difference(d.text, common.text)}); "
-                 f"{_usual(d)}; variants first at lines {lines}, …",
+                 f"{_usual(d)}; variants first at {lines}, …",
                  pointer=first.pointer, count=total)
 
     def _similar(self, a: str, aw: frozenset[str], b: str, bw: frozenset[str]) -> bool:
@@ -370,9 +370,10 @@ def _first(group: Group) -> _Prompt:
 
 def _usual(group: Group) -> str:
     """The dominant prompt as the messages name it; a template shows its placeholders."""
-    line = _first(group).line
+    first = _first(group)
+    line = places([(first.line, first.index)])
     if not group.slots:
-        return (f"the usual prompt ({group.count} records, first at line {line}) is "
+        return (f"the usual prompt ({group.count} records, first at {line}) is "
                 f'"{excerpt(group.text)}"')
-    return (f"the usual prompt ({group.count} records, first at line {line}) is one template "
+    return (f"the usual prompt ({group.count} records, first at {line}) is one template "
             f'filled with {", ".join(group.slots)}: "{excerpt(group.text, TEMPLATE_EXCERPT)}"')
