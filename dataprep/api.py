@@ -17,7 +17,7 @@ from dataprep.checks.volume import thresholds
 from dataprep.engine import RunOutput, run
 from dataprep.errors import ConfigError
 from dataprep.result import Result
-from dataprep.score import DEFAULT_FAMILY_WEIGHTS, LABEL_WEIGHTS, Inputs, compute
+from dataprep.score import Inputs, compute
 from dataprep.sources import discover
 from dataprep.stages import effective_train
 
@@ -117,7 +117,8 @@ def build_result(out: RunOutput, cfg: config_mod.Config) -> Result:
     task_stage = stages["task"]
     exact = stages.get("exact")
     options = config_mod.rule_options(cfg, RULES)
-    minimum, recommended = thresholds(options, task_stage.task, task_stage.volume)
+    classes = len(task_stage.labels) if task_stage.task == "classification" else 0
+    minimum, recommended = thresholds(options, task_stage.task, task_stage.volume, classes)
     files = [f.to_dict() for f in out.files]
     train = [f for f in out.files if f.split == "train"]
     valid_train = sum(f.valid for f in train)
@@ -139,6 +140,9 @@ def build_result(out: RunOutput, cfg: config_mod.Config) -> Result:
     if "tokens" in out.stage_summary:
         # token distribution and billed training tokens (DP501's stage; see dataprep.tokens)
         summary["tokens"] = out.stage_summary["tokens"]
+    # each rule says which score dimension it lowers; the score reads only these
+    declared = {c: (r.dimension, r.dimension_weight) for c, r in RULES.items() if r.dimension is not None}
+    labelled = sum(task_stage.labels.values()) if task_stage.has_labels() else 0
     inputs = Inputs(
         records=out.records,
         valid=out.valid,
@@ -149,13 +153,17 @@ def build_result(out: RunOutput, cfg: config_mod.Config) -> Result:
         has_train=bool(train),
         valid_by_path={f.path: f.valid for f in out.files},
         dataset_codes=frozenset(c for c, r in RULES.items() if r.scope == "dataset"),
-        family_weights=cfg.consistency or DEFAULT_FAMILY_WEIGHTS,
-        labelled=sum(task_stage.labels.values()) if task_stage.has_labels() else 0,
-        label_codes=frozenset(c for c in out.enabled if c in LABEL_WEIGHTS),
+        family_weights=cfg.consistency,
+        labelled=labelled,
+        label_codes=frozenset(c for c in out.enabled if declared.get(c, ("",))[0] == "labels"),
         eval_paths=frozenset(f.path for f in out.files if f.split == "eval"),
+        declared=declared,
+        eval_records=sum(f.records for f in out.files if f.split == "eval"),
+        eval_codes=frozenset(c for c in out.enabled if declared.get(c, ("",))[0] == "evaluation"),
     )
     names = {code: r.name for code, r in RULES.items()}
     score = compute(inputs, out.findings, cfg.weights, cfg.verdict, names)
     docs = {code: {"name": r.name, "severity": r.severity, "summary": r.summary, "why": r.why}
             for code, r in RULES.items()}
     return Result(out.findings, files, task_stage.task, task_stage.task_source, summary, score, docs)
+

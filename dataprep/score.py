@@ -1,29 +1,40 @@
-"""The readiness score: five dimensions in [0, 1], a weighted overall 0-100, a verdict.
+"""The readiness score: dimensions in [0, 1], a weighted overall 0-100, a verdict.
 
-Policy (weights, verdict thresholds) lives in the preset; this module is the formula.
-Every dimension is computed so that adding a problem can only lower it:
+Policy (weights, caps, verdict thresholds) lives in the preset; this module is the
+formula.  Each dimension is the share of the data's training signal that survives one
+kind of problem, and every one is computed so that adding a problem can only lower it:
 
 - ``volume``: effective examples against the task's thresholds, piecewise linear:
-  0 → 0, minimum → 0.5, recommended → 1.
+  0 → 0, minimum → 0.5, recommended → 1.  For classification the thresholds scale with
+  the number of classes (DP201/DP202 options): a classifier learns each class from its
+  own examples.
 - ``validity``: records without an error finding / all records read (parse failures
   included).
 - ``uniqueness``: effective examples / valid training records (exact and near
-  duplicates removed).
-- ``consistency``: share of *valid* records without a warning from the structure,
-  hygiene and pattern families (DP1, DP5, DP6), each warned record weighted by its
-  family's weight from the preset (``[score.consistency]``).  Valid records only, so an extra broken record is
-  charged once, to validity, and can never improve consistency by diluting it.
-- ``labels``: share of valid labelled training records no label rule flagged:
-  ``1 - flagged / labelled``.  A record flagged by DP401, DP402 or DP404 counts once
-  (weight 1); the records of a DP403 label variant count half each (a misspelt class is
-  fixable by a rename, a wrong label needs a human), so an aggregated DP403 finding adds
-  ``0.5 * count``.  Info findings (a skipped class, a non-label set) do not count, nor do
-  findings on evaluation files.  Present only when the task is classification and the
-  training data has labels; named in ``not_measured`` when no label rule was selected.
+  duplicates removed).  Duplicates already shrink the effective count that volume reads;
+  beyond that they cost little, so the preset gives this dimension a small weight.
+- ``consistency``: share of *valid* records without a warning, each warned record
+  weighted by the most specific entry of ``[score.consistency]`` that matches its rule
+  (a code such as ``DP506`` before its family ``DP5``); rules matching no entry do not
+  count.  Valid records only, so an extra broken record is charged once, to validity.
+  An aggregated finding (one per file, ``count`` records) costs the records it covers,
+  never more than the file's valid records.
+- ``labels``: share of valid labelled training records that no rule declaring
+  ``dimension = "labels"`` flagged, each flagged record counting its rule's
+  ``dimension_weight`` once.  DP404's flags are cleanlab's estimate of which labels are
+  wrong, so ``1 - labels`` is the estimated label-noise rate the verdict reads.
+  Present only when the task is classification and the training data has labels.
+- ``evaluation``: share of evaluation records that no rule declaring
+  ``dimension = "evaluation"`` (leakage) flagged.  Present only with evaluation files.
 
-A dimension that was not measured in this run (its stage did not run because its rules
-were not selected) is left out and the remaining weights are renormalised; the result
-names it in ``not_measured`` so the number is never silently inflated.
+Cap: below the minimum effective examples, the overall cannot
+exceed ``100 x volume`` (under 50, so not-ready): two records cannot score like a usable
+set however clean they are.
+
+A dimension that was not measured in this run (its rules were not selected) is left out
+and the remaining weights are renormalised; the result names it in ``not_measured`` so
+the number is never silently inflated.  Rules are tied to dimensions only by their own
+declarations (``Rule.dimension``), never by a list of codes here.
 """
 
 from __future__ import annotations
@@ -35,13 +46,7 @@ from typing import Any
 
 from dataprep.model import Finding
 
-DEFAULT_FAMILY_WEIGHTS = {"DP1": 1.0, "DP5": 0.5, "DP6": 1.0}
-#: rules whose findings are the uniqueness dimension's loss
-DUPLICATE_CODES = ("DP301", "DP302")
-DIMENSIONS = ("volume", "validity", "uniqueness", "consistency", "labels")
-#: label rules whose warnings and errors are the labels dimension's loss, with the
-#: weight of one flagged record
-LABEL_WEIGHTS: Mapping[str, float] = {"DP401": 1.0, "DP402": 1.0, "DP404": 1.0, "DP403": 0.5}
+DIMENSIONS = ("volume", "validity", "uniqueness", "consistency", "labels", "evaluation")
 
 
 @dataclass
@@ -57,7 +62,7 @@ class Inputs:
     has_train: bool
     #: valid labelled training records (0 unless the task is classification with labels)
     labelled: int = 0
-    #: label rules selected in this run (none: the labels dimension was not measured)
+    #: rules selected in this run that declare the labels dimension (none: not measured)
     label_codes: frozenset[str] = frozenset()
     #: evaluation files, whose findings the training-data dimensions do not charge
     eval_paths: frozenset[str] = frozenset()
@@ -65,9 +70,28 @@ class Inputs:
     valid_by_path: Mapping[str, int] = field(default_factory=dict)
     #: codes of dataset-scope rules: their errors do not make a record invalid
     dataset_codes: frozenset[str] = frozenset()
-    #: weight of a warning of each family in the consistency dimension (preset
-    #: ``[score.consistency]``); families not listed do not count
-    family_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_FAMILY_WEIGHTS))
+    #: weight of a warning in the consistency dimension by code or family (preset
+    #: ``[score.consistency]``); rules matching no entry do not count
+    family_weights: Mapping[str, float] = field(default_factory=dict)
+    #: the rules' declarations: code -> (dimension, weight of one flagged record); None
+    #: reads them from the rule registry
+    declared: Mapping[str, tuple[str, float]] | None = None
+    #: evaluation records read (all evaluation files)
+    eval_records: int = 0
+    #: rules selected in this run that declare the evaluation dimension
+    eval_codes: frozenset[str] = frozenset()
+
+    def declarations(self) -> Mapping[str, tuple[str, float]]:
+        if self.declared is None:
+            # the registry, imported late: it imports every check
+            from dataprep.checks import RULES
+
+            self.declared = {c: (r.dimension, r.dimension_weight) for c, r in RULES.items()
+                             if r.dimension is not None}
+        return self.declared
+
+    def codes_of(self, dimension: str) -> dict[str, float]:
+        return {c: w for c, (d, w) in self.declarations().items() if d == dimension}
 
 
 @dataclass
@@ -92,7 +116,7 @@ class Score:
         return out
 
 
-def volume_value(effective: int, minimum: int, recommended: int) -> float:
+def volume_value(effective: float, minimum: int, recommended: int) -> float:
     if effective <= 0:
         return 0.0
     if minimum > 0 and effective < minimum:
@@ -101,6 +125,22 @@ def volume_value(effective: int, minimum: int, recommended: int) -> float:
         return 1.0
     span = recommended - minimum
     return 0.5 + 0.5 * (effective - minimum) / span if span > 0 else 1.0
+
+
+def _count(inp: Inputs) -> int:
+    return inp.effective if inp.effective is not None else inp.valid_train
+
+
+def _volume(inp: Inputs) -> float:
+    return volume_value(_count(inp), inp.minimum, inp.recommended)
+
+
+def _below_minimum(inp: Inputs) -> list[str]:
+    """Why the volume caps the score: too few effective examples."""
+    count = _count(inp)
+    if inp.has_train and count < inp.minimum:
+        return [f"{count} effective training examples, below the minimum of {inp.minimum}"]
+    return []
 
 
 def _invalid_records(findings: Iterable[Finding], dataset_codes: frozenset[str]) -> set[tuple[str, int]]:
@@ -117,18 +157,25 @@ def _validity(inp: Inputs, findings: Sequence[Finding]) -> float:
     return min(inp.valid, inp.records) / inp.records
 
 
+def _warning_weight(weights: Mapping[str, float], code: str) -> float:
+    """The most specific ``[score.consistency]`` entry that matches ``code``."""
+    for n in range(len(code), 2, -1):
+        if code[:n] in weights:
+            return float(weights[code[:n]])
+    return 0.0
+
+
 def _consistency(inp: Inputs, findings: Sequence[Finding]) -> float | None:
     if inp.valid <= 0:
         return None
     invalid = _invalid_records(findings, inp.dataset_codes)
-    weights = inp.family_weights
     warned: dict[tuple[str, int], float] = {}
     aggregated: dict[str, float] = defaultdict(float)
     agg_count: dict[str, int] = defaultdict(int)
     for f in findings:
         if f.severity != "warning":
             continue
-        w = weights.get(f.code[:3], 0.0)
+        w = _warning_weight(inp.family_weights, f.code)
         if w <= 0:
             continue
         if f.record is not None and f.count <= 1:
@@ -140,19 +187,22 @@ def _consistency(inp: Inputs, findings: Sequence[Finding]) -> float | None:
             agg_count[f.path] += f.count
     affected = sum(warned.values())
     for path, wsum in aggregated.items():
+        # an aggregated finding covers at most every valid record of its file
         cap = inp.valid_by_path.get(path, inp.valid)
         n = agg_count[path]
         affected += wsum * (min(n, cap) / n if n else 0.0)
     return max(0.0, 1.0 - min(affected, inp.valid) / inp.valid)
 
 
-def _labels(inp: Inputs, findings: Sequence[Finding]) -> float:
-    """Share of labelled training records without a label finding (see the module doc)."""
+def _flagged_share(findings: Sequence[Finding], weights: Mapping[str, float], total: int,
+                   keep: Any) -> float:
+    """Weighted share of ``total`` records flagged by the rules of ``weights`` (a record
+    counts once, at its heaviest rule; an aggregated finding adds its count)."""
     per_record: dict[tuple[str, int], float] = {}
     aggregated = 0.0
     for f in findings:
-        w = LABEL_WEIGHTS.get(f.code, 0.0)
-        if w <= 0 or f.severity == "info" or f.path in inp.eval_paths:
+        w = weights.get(f.code, 0.0)
+        if w <= 0 or f.severity == "info" or not keep(f.path):
             continue
         if f.record is not None and f.count <= 1:
             key = (f.path, f.record)
@@ -160,15 +210,26 @@ def _labels(inp: Inputs, findings: Sequence[Finding]) -> float:
         else:
             aggregated += w * max(f.count, 1)
     affected = sum(per_record.values()) + aggregated
-    return max(0.0, 1.0 - min(affected, inp.labelled) / inp.labelled)
+    return min(affected, total) / total if total > 0 else 0.0
+
+
+def _labels(inp: Inputs, findings: Sequence[Finding]) -> float:
+    """Share of labelled training records without a label finding (see the module doc)."""
+    return 1.0 - _flagged_share(findings, inp.codes_of("labels"), inp.labelled,
+                                lambda p: p not in inp.eval_paths)
+
+
+def _evaluation(inp: Inputs, findings: Sequence[Finding]) -> float:
+    """Share of evaluation records that no leakage rule found in the training data."""
+    return 1.0 - _flagged_share(findings, inp.codes_of("evaluation"), inp.eval_records,
+                                lambda p: p in inp.eval_paths)
 
 
 def dimensions(inp: Inputs, findings: Sequence[Finding]) -> tuple[dict[str, float], list[str]]:
     dims: dict[str, float] = {}
     missing: list[str] = []
-    base = inp.effective if inp.effective is not None else inp.valid_train
     if inp.has_train:
-        dims["volume"] = volume_value(base, inp.minimum, inp.recommended)
+        dims["volume"] = _volume(inp)
     else:
         missing.append("volume")
     dims["validity"] = _validity(inp, findings)
@@ -184,56 +245,75 @@ def dimensions(inp: Inputs, findings: Sequence[Finding]) -> tuple[dict[str, floa
             dims["labels"] = _labels(inp, findings)
         else:
             missing.append("labels")
+    if inp.eval_records > 0 and inp.has_train:
+        if inp.eval_codes:
+            dims["evaluation"] = _evaluation(inp, findings)
+        else:
+            missing.append("evaluation")
     return dims, missing
 
 
-def overall(dims: Mapping[str, float], weights: Mapping[str, float]) -> float:
+def overall(dims: Mapping[str, float], weights: Mapping[str, float], cap: float = 100.0) -> float:
     total = sum(weights.get(d, 0.0) for d in dims)
     if total <= 0:
         return 0.0
-    return round(100.0 * sum(weights.get(d, 0.0) * v for d, v in dims.items()) / total, 1)
+    value = 100.0 * sum(weights.get(d, 0.0) * v for d, v in dims.items()) / total
+    return round(min(value, cap), 1)
+
+
+def _cap(inp: Inputs, dims: Mapping[str, float]) -> float:
+    """Too few examples cap the score at ``100 x volume`` (below 50)."""
+    return 100.0 * dims["volume"] if "volume" in dims and _below_minimum(inp) else 100.0
 
 
 def _costs(inp: Inputs, findings: Sequence[Finding], weights: Mapping[str, float],
            dims: Mapping[str, float], rule_names: Mapping[str, str]) -> list[dict[str, Any]]:
     """Points each rule costs: the score gained if its findings were not there.
 
-    Validity and consistency are recomputed without the rule's findings (an error's
-    records counted valid again); volume shortfall is charged to the volume rules that
-    reported it.  Approximate by nature (costs overlap), but it names the right culprits.
+    The overall is recomputed (cap included) with validity, consistency, labels and
+    evaluation recomputed without the rule's findings (an error's records counted valid
+    again); the volume shortfall and the cap it imposes are charged to the rules
+    declaring ``volume`` that reported it, the uniqueness loss to those declaring
+    ``uniqueness`` by their counts.  Approximate by nature (costs overlap, and a capped
+    score hides the others), but it names the right culprits.
     """
-    total_w = sum(weights.get(d, 0.0) for d in dims) or 1.0
+    cap = _cap(inp, dims)
+    value = overall(dims, weights, cap)
+    declared = inp.declarations()
     by_code: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         by_code[f.code].append(f)
     invalid_by_code = {c: _invalid_records(fs, inp.dataset_codes) for c, fs in by_code.items()}
     all_invalid = _invalid_records(findings, inp.dataset_codes)
-    out = []
+    out: list[dict[str, Any]] = []
     for code, fs in by_code.items():
-        points = 0.0
-        if code.startswith("DP2") and "volume" in dims and any(f.severity != "info" for f in fs):
-            points += weights.get("volume", 0.0) * (1.0 - dims["volume"]) * 100 / total_w
+        dim = declared.get(code, ("", 0.0))[0]
+        without = dict(dims)
+        rule_cap = cap
+        if dim == "volume" and "volume" in dims and any(f.severity != "info" for f in fs):
+            without["volume"], rule_cap = 1.0, 100.0
         own = invalid_by_code[code]
         if own and inp.records:
-            others = all_invalid - own
             # records only this rule made invalid would be valid without it
-            freed = len(own - others)
-            points += weights.get("validity", 0.0) * min(freed, inp.records) / inp.records * 100 / total_w
+            freed = len(own - (all_invalid - own))
+            without["validity"] = min(inp.valid + freed, inp.records) / inp.records
         rest = [f for f in findings if f.code != code]
-        if "labels" in dims and code in LABEL_WEIGHTS:
-            gain = _labels(inp, rest) - dims["labels"]
-            points += weights.get("labels", 0.0) * gain * 100 / total_w
+        if dim == "labels" and "labels" in dims:
+            without["labels"] = _labels(inp, rest)
+        if dim == "evaluation" and "evaluation" in dims:
+            without["evaluation"] = _evaluation(inp, rest)
         if "consistency" in dims:
             cons = _consistency(inp, rest)
             if cons is not None:
-                points += weights.get("consistency", 0.0) * max(0.0, cons - dims["consistency"]) * 100 / total_w
+                without["consistency"] = max(cons, dims["consistency"])
+        points = overall(without, weights, rule_cap) - value
         if points >= 0.05:
             out.append({"code": code, "name": rule_names.get(code, code), "points": round(points, 1)})
     if "uniqueness" in dims and dims["uniqueness"] < 1.0:
-        pts = weights.get("uniqueness", 0.0) * (1.0 - dims["uniqueness"]) * 100 / total_w
+        pts = overall({**dims, "uniqueness": 1.0}, weights, cap) - value
         # the duplicate rules that reported the loss share it by their counts; without
         # them (not selected) it is charged to "duplicates" in general
-        dup_codes = {c: len(fs) for c, fs in by_code.items() if c in DUPLICATE_CODES}
+        dup_codes = {c: len(fs) for c, fs in by_code.items() if declared.get(c, ("", 0.0))[0] == "uniqueness"}
         total = sum(dup_codes.values())
         if total:
             for c, n in dup_codes.items():
@@ -249,21 +329,31 @@ def _costs(inp: Inputs, findings: Sequence[Finding], weights: Mapping[str, float
     return out
 
 
-def verdict(inp: Inputs, score: float, policy: Mapping[str, float]) -> tuple[str, list[str]]:
+def verdict(inp: Inputs, score: float, policy: Mapping[str, float],
+            dims: Mapping[str, float] | None = None) -> tuple[str, list[str]]:
     """``ready`` | ``needs-work`` | ``not-ready`` with the reasons that decided it."""
+    dims = dims or {}
     ready_at = float(policy.get("ready_at", 80.0))
     not_ready_below = float(policy.get("not_ready_below", 50.0))
     ready_max_invalid = float(policy.get("ready_max_invalid_share", 0.01))
     max_invalid = float(policy.get("max_invalid_share", 0.05))
+    ready_max_noise = float(policy.get("ready_max_label_noise", 0.10))
+    max_noise = float(policy.get("max_label_noise", 0.30))
+    ready_max_leak = float(policy.get("ready_max_eval_leakage", 0.05))
+    ready_max_defects = float(policy.get("ready_max_defect_share", 0.10))
     invalid_share = (inp.records - inp.valid) / inp.records if inp.records else 1.0
-    count = inp.effective if inp.effective is not None else inp.valid_train
+    noise = round(1.0 - dims["labels"], 4) if "labels" in dims else 0.0
+    leaked = round(1.0 - dims["evaluation"], 4) if "evaluation" in dims else 0.0
+    defects = round(1.0 - dims["consistency"], 4) if "consistency" in dims and inp.valid else 0.0
+    count = _count(inp)
     blockers: list[str] = []
     if inp.records == 0:
         blockers.append("no records were read")
-    if inp.has_train and count < inp.minimum:
-        blockers.append(f"{count} effective training examples, below the minimum of {inp.minimum}")
+    blockers += _below_minimum(inp)
     if inp.records and invalid_share > max_invalid:
         blockers.append(f"{invalid_share:.1%} of records are invalid (more than {max_invalid:.0%})")
+    if noise > max_noise:
+        blockers.append(f"an estimated {noise:.0%} of labels are wrong (more than {max_noise:.0%})")
     if score < not_ready_below:
         blockers.append(f"score {score:g} is below {not_ready_below:g}")
     if blockers:
@@ -273,6 +363,14 @@ def verdict(inp: Inputs, score: float, policy: Mapping[str, float]) -> tuple[str
         held.append(f"score {score:g} is below {ready_at:g} needed for ready")
     if invalid_share > ready_max_invalid:
         held.append(f"{invalid_share:.1%} of records are invalid (ready allows {ready_max_invalid:.0%})")
+    if noise > ready_max_noise:
+        held.append(f"an estimated {noise:.0%} of labels are wrong (ready allows {ready_max_noise:.0%})")
+    if defects > ready_max_defects:
+        held.append(f"{defects:.0%} of valid records carry a warning that costs their example "
+                    f"(consistency; ready allows {ready_max_defects:.0%})")
+    if leaked > ready_max_leak:
+        held.append(f"{leaked:.0%} of the evaluation records also appear in the training data "
+                    f"(ready allows {ready_max_leak:.0%})")
     if inp.has_train and count < inp.recommended:
         held.append(f"{count} effective training examples, below the recommended {inp.recommended}")
     if not inp.has_train:
@@ -286,8 +384,8 @@ def compute(inp: Inputs, findings: Sequence[Finding], weights: Mapping[str, floa
             policy: Mapping[str, float], rule_names: Mapping[str, str]) -> Score:
     dims, missing = dimensions(inp, findings)
     w = {d: float(weights.get(d, 0.0)) for d in dims}
-    value = overall(dims, w)
-    verdict_name, reasons = verdict(inp, value, policy)
+    value = overall(dims, w, _cap(inp, dims))
+    verdict_name, reasons = verdict(inp, value, policy, dims)
     costs = _costs(inp, findings, w, dims, rule_names)
     return Score(value, {d: round(v, 4) for d, v in dims.items()}, w, costs, missing,
                  verdict_name, reasons)

@@ -73,6 +73,7 @@ SAMPLES = {
     "template.na-input": " N/A. ",
     "placeholder.insert": "[Insert company name]",
     "placeholder.angle": "<placeholder>",
+    "placeholder.whole-reply": "<nooutput>",
     "placeholder.todo": "Intro\n  TODO: finish",
     "placeholder.lorem-ipsum": "Lorem ipsum dolor",
     "refusal.as-an-ai": "As an AI language model, I",
@@ -98,6 +99,14 @@ SAMPLES = {
     "refusal.ru.as-an-ai": "Как языковая модель, я не имею мнения.",
     "refusal.ru.sorry-cannot": "Извините, но я не могу помочь с этим.",
 }
+
+
+@pytest.mark.parametrize("reply", ["<nooutput>", "<no output>", "No output", "N/A", "NA", "None",
+                                   "null", "TBD", "...", "…", " n/a. "])
+def test_whole_reply_placeholders_pass_the_gate(reply: str) -> None:
+    g = next(g for g in _builtin() if g.pattern.id == "placeholder.whole-reply")
+    assert g in Plan([g]).candidates(reply) and g.passes(reply, [])
+    assert not g.pattern.regex.search(f"{reply} of the options fit, so I picked the closest one.")
 
 
 def test_builtin_patterns_match_their_examples_and_pass_their_gates() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataprep.checks import (
     chat,
+    diversity,
     duplicates,
     hygiene,
     internal,
@@ -37,6 +38,7 @@ CHECKS: tuple[type[Check], ...] = (
     duplicates.DuplicatesCheck,
     tokens.TokenCheck,
     hygiene.HygieneCheck,
+    diversity.ReplyDiversityCheck,
     language.LanguageCheck,
     system_prompt.SystemPromptCheck,
     pii.PiiCheck,

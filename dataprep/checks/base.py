@@ -23,6 +23,9 @@ from dataprep.model import SEVERITIES, ParseFailure, Record, Related, Severity
 
 CODE_RE = re.compile(r"^DP\d{3}$")
 NAME_RE = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+#: score dimensions a rule can declare it lowers (validity and consistency follow from
+#: severity and family)
+RULE_DIMENSIONS = ("volume", "uniqueness", "labels", "evaluation")
 
 
 class RuleDeclarationError(TypeError):
@@ -49,6 +52,14 @@ class Rule:
     formats: ClassVar[tuple[str, ...] | None] = None
     #: "record" (judged from one record) or "dataset" (needs the whole dataset)
     scope: ClassVar[str] = "record"
+    #: the score dimension the rule's findings measure beyond the default channels (an
+    #: error makes its record invalid, a warning lowers consistency by its family):
+    #: "volume", "uniqueness", "labels" or "evaluation" (see ``dataprep.score``); None
+    #: for none.  The score reads only this declaration, never a list of codes
+    dimension: ClassVar[str | None] = None
+    #: how much one record flagged by the rule counts in its dimension (1: the record's
+    #: whole signal; a label variant that a rename fixes counts less)
+    dimension_weight: ClassVar[float] = 1.0
 
     summary: ClassVar[str]
     why: ClassVar[str]
@@ -69,6 +80,10 @@ class Rule:
             raise RuleDeclarationError(f"{where}: severity {cls.severity!r} unknown")
         if cls.scope not in ("record", "dataset"):
             raise RuleDeclarationError(f"{where}: scope {cls.scope!r} unknown")
+        if cls.dimension is not None and cls.dimension not in RULE_DIMENSIONS:
+            raise RuleDeclarationError(f"{where}: dimension {cls.dimension!r} unknown")
+        if not 0 < cls.dimension_weight <= 1:
+            raise RuleDeclarationError(f"{where}: dimension_weight must be in (0, 1]")
         for opt, schema in cls.options.items():
             if "default" not in schema or "description" not in schema:
                 raise RuleDeclarationError(f"{where}: option {opt!r} needs default and description")

@@ -30,6 +30,7 @@ class ExactDuplicate(Rule):
     name = "dup.exact"
     severity = "warning"
     scope = "dataset"
+    dimension = "uniqueness"
 
 
 class NearDuplicate(Rule):
@@ -40,6 +41,13 @@ class NearDuplicate(Rule):
     verified against the exact Jaccard similarity of the two records' shingle sets; the
     first record of a cluster is kept.
 
+    In layouts with a prompt and a reply (chat, instruction, preference), both sides must
+    be alike: each side's word sets must overlap by ``side_threshold`` or more.  Two
+    records that ask different questions and get the same reply are not near copies (a
+    support set with one written answer per intent teaches each question its answer;
+    replies that repeat a few answers are DP509's), and the same question with different
+    replies is DP303's.
+
     Examples:
     pass: {"records": [{"text": "the quick brown fox jumps over the lazy dog near the river bank today"}, {"text": "a completely different sentence about cooking pasta with garlic and olive oil tonight"}]}
     fail: {"records": [{"text": "to reset your password open the settings page choose account and then security click the reset button and follow the link we send to your email address the link stays valid for thirty minutes after that you need to request a new one"}, {"text": "to reset your password open the settings page choose account and then security click the reset button and follow the link we send to your email address the link stays valid for sixty minutes after that you need to request a new one"}]}
@@ -49,6 +57,7 @@ class NearDuplicate(Rule):
     name = "dup.near"
     severity = "warning"
     scope = "dataset"
+    dimension = "uniqueness"
     options = {
         "threshold": {"type": "number", "minimum": 0.05, "maximum": 1.0, "default": 0.8,
                       "description": "Jaccard similarity of shingle sets at or above which two records are near duplicates."},
@@ -56,6 +65,8 @@ class NearDuplicate(Rule):
                      "description": "MinHash permutations (signature length)."},
         "seed": {"type": "integer", "minimum": 0, "default": 1,
                  "description": "Seed of the MinHash permutations (results are deterministic for a seed)."},
+        "side_threshold": {"type": "number", "minimum": 0.0, "maximum": 1.0, "default": 0.7,
+                           "description": "Word-set Jaccard that both the prompt side and the reply side of two records must reach to be near duplicates (layouts with a prompt and a reply)."},
         "spill_after": {"type": "integer", "minimum": 0, "default": 2000000,
                         "description": "Records above which LSH band keys go to disk partitions instead of memory."},
     }
@@ -96,6 +107,7 @@ class EvalLeakage(Rule):
     name = "dup.eval-leakage"
     severity = "error"
     scope = "dataset"
+    dimension = "evaluation"
 
 
 def _loc(path: str, line: int | None, record: int | None = None) -> str:

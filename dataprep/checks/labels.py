@@ -76,6 +76,7 @@ class LabelConflict(Rule):
     name = "label.conflict"
     severity = "error"
     scope = "dataset"
+    dimension = "labels"
 
 
 class LabelNearConflict(Rule):
@@ -97,6 +98,7 @@ class LabelNearConflict(Rule):
     name = "label.near-conflict"
     severity = "warning"
     scope = "dataset"
+    dimension = "labels"
 
 
 class LabelVariant(Rule):
@@ -120,6 +122,8 @@ class LabelVariant(Rule):
     name = "label.variant"
     severity = "warning"
     scope = "dataset"
+    dimension = "labels"
+    dimension_weight = 0.5  # a misspelt class is fixed by a rename
     options = {
         "max_edit_share": {
             "type": "number", "minimum": 0, "maximum": 1, "default": 0.5,

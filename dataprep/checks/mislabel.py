@@ -70,6 +70,7 @@ class LikelyMislabeled(Rule):
     name = "label.likely-mislabeled"
     severity = "warning"
     scope = "dataset"
+    dimension = "labels"
     options = {
         "folds": {
             "type": "integer", "minimum": 2, "maximum": 20, "default": 5,

@@ -24,6 +24,17 @@ _THRESHOLD_OPTIONS: dict[str, dict[str, Any]] = {
         "type": "integer", "minimum": 0, "default": 100,
         "description": "Effective examples recommended for a classification task.",
     },
+    "classification_per_class_minimum": {
+        "type": "integer", "minimum": 0, "default": 5,
+        "description": "Effective examples per class a classification task needs at least: the "
+                       "minimum is the larger of classification_minimum and this times the "
+                       "number of classes.",
+    },
+    "classification_per_class_recommended": {
+        "type": "integer", "minimum": 0, "default": 10,
+        "description": "Effective examples per class recommended: the recommendation is the "
+                       "larger of classification_recommended and this times the number of classes.",
+    },
     "generative_minimum": {
         "type": "integer", "minimum": 0, "default": 500,
         "description": "Effective examples a generative task needs at least.",
@@ -42,9 +53,12 @@ class BelowMinimum(Rule):
     classification at least 50-100 good examples are needed, for generative tasks
     500-2,000. Below the minimum, prompt engineering or few-shot prompting is the
     better tool. Duplicates do not count: dozens of copies are not hundreds of examples.
+    A classifier learns each class from its own examples, so the classification minimum
+    scales with the classes: at least ``classification_per_class_minimum`` (default 5)
+    per class, e.g. 385 for 77 classes, where 154 records (2 per class) fall short.
 
     Examples:
-    pass: {"records": [{"text": "great", "label": "pos"}, {"text": "awful", "label": "neg"}], "options": {"classification_minimum": 2}, "task": "classification"}
+    pass: {"records": [{"text": "great", "label": "pos"}, {"text": "awful", "label": "neg"}], "options": {"classification_minimum": 2, "classification_per_class_minimum": 1}, "task": "classification"}
     fail: {"records": [{"text": "great", "label": "pos"}, {"text": "great", "label": "pos"}], "options": {"classification_minimum": 2}, "task": "classification"}
     """
 
@@ -52,6 +66,7 @@ class BelowMinimum(Rule):
     name = "volume.below-minimum"
     severity = "error"
     scope = "dataset"
+    dimension = "volume"
     options = {k: v for k, v in _THRESHOLD_OPTIONS.items() if k.endswith("minimum")}
 
 
@@ -62,7 +77,7 @@ class BelowRecommended(Rule):
     fragile: expect to collect more data before the model generalises reliably.
 
     Examples:
-    pass: {"records": [{"text": "great", "label": "pos"}, {"text": "awful", "label": "neg"}], "options": {"classification_recommended": 2}, "task": "classification"}
+    pass: {"records": [{"text": "great", "label": "pos"}, {"text": "awful", "label": "neg"}], "options": {"classification_recommended": 2, "classification_per_class_recommended": 1}, "task": "classification"}
     fail: {"records": [{"text": "great", "label": "pos"}, {"text": "awful", "label": "neg"}], "options": {"classification_recommended": 3}, "task": "classification"}
     """
 
@@ -70,6 +85,7 @@ class BelowRecommended(Rule):
     name = "volume.below-recommended"
     severity = "warning"
     scope = "dataset"
+    dimension = "volume"
     options = {k: v for k, v in _THRESHOLD_OPTIONS.items() if k.endswith("recommended")}
 
 
@@ -89,6 +105,7 @@ class RareClass(Rule):
     name = "volume.rare-class"
     severity = "warning"
     scope = "dataset"
+    dimension = "volume"
     options = {
         "min_per_class": {
             "type": "integer", "minimum": 1, "default": 10,
@@ -113,6 +130,7 @@ class ClassImbalance(Rule):
     name = "volume.class-imbalance"
     severity = "warning"
     scope = "dataset"
+    dimension = "volume"
     options = {
         "max_ratio": {
             "type": "number", "exclusiveMinimum": 1, "default": 10.0,
@@ -122,15 +140,24 @@ class ClassImbalance(Rule):
 
 
 def thresholds(options: dict[str, dict[str, Any]], task: str,
-               layout_volume: tuple[int, int] | None = None) -> tuple[int, int]:
+               layout_volume: tuple[int, int] | None = None,
+               classes: int = 0) -> tuple[int, int]:
     """(minimum, recommended) effective examples for ``task`` under the run's options; a
-    layout with its own volume policy (prompt-only RL sets) brings its own."""
+    layout with its own volume policy (prompt-only RL sets) brings its own.
+
+    A classifier learns each class from its own examples, so with ``classes`` labels the
+    thresholds scale with them: 154 records are plenty for 2 classes and 2 per class for
+    77 (the larger of the flat threshold and the per-class one times ``classes``).
+    """
     if layout_volume is not None:
         return layout_volume
     o = options["DP201"]
     rec = options["DP202"]
     if task == "classification":
-        return int(o["classification_minimum"]), int(rec["classification_recommended"])
+        return (max(int(o["classification_minimum"]),
+                    int(o.get("classification_per_class_minimum", 0)) * classes),
+                max(int(rec["classification_recommended"]),
+                    int(rec.get("classification_per_class_recommended", 0)) * classes))
     return int(o["generative_minimum"]), int(rec["generative_recommended"])
 
 
@@ -158,6 +185,7 @@ class KtoImbalance(Rule):
     name = "volume.kto-imbalance"
     severity = "warning"
     scope = "dataset"
+    dimension = "volume"
     formats = ("kto",)
     options = {
         "min_ratio": {
@@ -182,9 +210,12 @@ class VolumeCheck(Check):
         task_stage = stages["task"]
         exact = stages["exact"]
         task = task_stage.task
-        minimum, recommended = thresholds(self.options, task, task_stage.volume)
+        classes = len(task_stage.labels) if task == "classification" else 0
+        minimum, recommended = thresholds(self.options, task, task_stage.volume, classes)
         what = f"a {task} task" if task_stage.volume is None else (
             f"a set of {task_stage.layout} records (RL prompts, not SFT examples)")
+        if classes and task_stage.volume is None:
+            what = f"a classification task with {classes} classes"
         self._kto(task_stage, emit)
         effective = effective_train(stages) or 0
         near_dup = exact.effective_train - effective

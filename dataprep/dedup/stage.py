@@ -24,7 +24,14 @@ from dataprep.dedup.minhash import Hasher, jaccard
 from dataprep.dedup.shingles import kinds_for, shingle, word_hashes
 from dataprep.model import Record
 from dataprep.normalize import normalize
-from dataprep.records import FORMATS, SEPARATORS, UNKNOWN, near_reuses_identity, prompt_response
+from dataprep.records import (
+    FORMATS,
+    SEPARATORS,
+    UNKNOWN,
+    near_reuses_identity,
+    prompt_response,
+)
+from dataprep.records import get as layout_of
 from dataprep.records import near_text as full_text
 
 _FMT_CODE = {f: i for i, f in enumerate((*FORMATS, UNKNOWN))}
@@ -67,6 +74,7 @@ class NearDuplicates:
         self.context = context
         opts = context.options.get("DP302", {})
         self.threshold = float(opts.get("threshold", 0.8))
+        self.side_threshold = float(opts.get("side_threshold", 0.7))
         self.hasher = Hasher(int(opts.get("num_perm", 128)), int(opts.get("seed", 1)), self.threshold)
         spill = int(opts.get("spill_after", 2_000_000))
         enabled: frozenset[str] = getattr(context, "enabled", frozenset())
@@ -163,6 +171,7 @@ class NearDuplicates:
                     continue
                 norm, words = _prepare(self._texts(i, d, view))
                 cache[i] = shingle(norm, kind, words)
+            sides: dict[int, tuple[frozenset[int], frozenset[int]] | None] = {}
             for a, b in chunk.tolist():
                 sa, sb = cache.get(a), cache.get(b)
                 if sa is None or sb is None:
@@ -171,9 +180,41 @@ class NearDuplicates:
                 if big and small / big < self.threshold:
                     continue  # Jaccard <= |small|/|big|: cannot reach the threshold
                 j = jaccard(sa, sb)
+                if j >= self.threshold and view == "full":
+                    j = self._both_sides(a, b, j, data, sides)
                 if j >= self.threshold:
                     edges.append(Edge(a, b, j))
         return edges
+
+    def _both_sides(self, a: int, b: int, j: float, data: dict[tuple[int, int], Any],
+                    sides: dict[int, tuple[frozenset[int], frozenset[int]] | None]) -> float:
+        """The similarity of a near pair whose prompt and reply sides are both near-equal.
+
+        Two records with different prompts and the same long reply (a support set with
+        one written answer per intent) look alike as whole texts, yet teach different
+        things: a near duplicate needs both sides near-equal, each side's word sets
+        overlapping by ``side_threshold`` (the side similarity is returned when one falls
+        short, so the pair is dropped).  The same prompt with different replies is
+        DP303's.  Records without a prompt/reply split keep ``j``.  Only verified pairs
+        get here, and each record's word sets are made once per batch.
+        """
+        pair = []
+        for rid in (a, b):
+            if rid not in sides:
+                d = data.get((self.file[rid], self.index[rid]))
+                fmt = _FMT_NAME[self.fmt[rid]]
+                p, r = ("", "") if d is None or layout_of(fmt).near_is_input else _sides(fmt, d)
+                sides[rid] = ((frozenset(_prepare(p)[1].tolist()), frozenset(_prepare(r)[1].tolist()))
+                              if p.strip() and r.strip() else None)
+            pair.append(sides[rid])
+        sa, sb = pair
+        if sa is None or sb is None:
+            return j
+        for x, y in zip(sa, sb):
+            side = len(x & y) / max(len(x | y), 1)
+            if side < self.side_threshold:
+                return side
+        return j
 
     def finish(self) -> None:
         best: dict[str, dict[tuple[int, int], float]] = {"full": {}, "prompt": {}}
@@ -266,6 +307,20 @@ class NearDuplicates:
 
     def summary(self) -> dict[str, Any]:
         return {}
+
+
+def _sides(fmt: str, d: dict[str, Any]) -> tuple[str, str]:
+    """(prompt side, reply side) as DP302 compares them: the reply is the record's
+    response; the prompt is every turn before it except system turns, which a dataset
+    usually shares word for word and would make any two prompts look alike."""
+    prompt, response = prompt_response(fmt, d)
+    if not prompt:
+        return prompt, response
+    ts = layout_of(fmt).cached_turns(d)
+    start = max((i for i, t in enumerate(ts) if t.role == "assistant"), default=-1)
+    while start > 0 and ts[start - 1].role == "assistant":
+        start -= 1
+    return " ".join(t.text for t in ts[:start] if t.role != "system"), response
 
 
 def union_find(n_hint: int, edges: Iterable[tuple[int, int]]) -> dict[int, int]:

@@ -26,7 +26,10 @@ class TemplateLeftover(Rule):
     ``{{name}}``, ``<noinput>``, an Alpaca input of "N/A", "[INSERT ...]", "Lorem ipsum"
     and "TODO" are leftovers of the tooling that produced the data; "As an AI language
     model" and "I'm sorry, but I cannot" in replies teach the model to refuse or hedge
-    where it should answer. Refusals and AI disclaimers are recognised in English,
+    where it should answer. A whole reply that only stands in for an answer
+    (``<nooutput>``, "No output", "N/A", "NA", "None", "null", "TBD", "...",
+    "[INSERT ANSWER HERE]") is a leftover too: this rule owns placeholders, whole or in
+    part (pattern ``placeholder.whole-reply``). Refusals and AI disclaimers are recognised in English,
     Chinese, Japanese, Korean, Spanish, French, German, Portuguese and Russian
     ("作为一个人工智能语言模型", "Lo siento, pero no puedo", ...), in assistant replies
     only. Patterns come from the ``leftovers`` pack in ``rules/packs`` and from the packs
@@ -43,6 +46,7 @@ class TemplateLeftover(Rule):
     pass: {"messages": [{"role": "user", "content": "Is {x_n} bounded?"}, {"role": "assistant", "content": "Yes: every term of {x_n} lies in [0, 1], so $|x_n| < 2$."}]}
     fail: {"instruction": "Greet the user by name.", "input": "<noinput>", "output": "Hello, {{name}}!"}
     fail: {"messages": [{"role": "user", "content": "Tell me a joke"}, {"role": "assistant", "content": "As an AI language model, I do not tell jokes."}]}
+    fail: {"messages": [{"role": "user", "content": "How long does a refund take?"}, {"role": "assistant", "content": "<nooutput>"}]}
     fail: {"messages": [{"role": "user", "content": "讲个笑话"}, {"role": "assistant", "content": "作为一个人工智能语言模型，我无法讲笑话。"}]}
     """
 
@@ -54,11 +58,14 @@ class TemplateLeftover(Rule):
 class Gated:
     """A pack pattern with the cheap tests that must pass before its regex runs."""
 
-    __slots__ = ("pattern", "roles", "steps")
+    __slots__ = ("longest", "pattern", "roles", "steps")
 
     def __init__(self, pattern: packs.Pattern) -> None:
         self.pattern = pattern
         self.roles = pattern.roles
+        #: for a pattern anchored to the whole text (``\A...\Z``, such as a whole-reply
+        #: placeholder), the longest text it can match: longer texts skip it by length
+        self.longest = _whole_text_width(pattern.regex)
         steps, lower = gate(pattern.regex)
         #: each step: (literals of which one must be in the text, test the lowered text)
         self.steps = [(step, lower and any(c.isalpha() for lit in step for c in lit))
@@ -85,13 +92,18 @@ class Plan:
     literal that is present go further.  Patterns without a gate always do.
     """
 
-    __slots__ = ("always", "ascii_groups", "groups", "order")
+    __slots__ = ("always", "ascii_groups", "groups", "order", "whole", "whole_max")
 
     def __init__(self, gated: list[Gated]) -> None:
         by_lit: dict[tuple[str, bool], list[Gated]] = {}
         self.always: list[Gated] = []
+        #: whole-text patterns: tried only on texts no longer than they can match
+        self.whole = [g for g in gated if g.longest is not None]
+        self.whole_max = max((g.longest or 0 for g in self.whole), default=-1)
         self.order = {id(g): i for i, g in enumerate(gated)}
         for g in gated:
+            if g.longest is not None:
+                continue
             if not g.steps:
                 self.always.append(g)
                 continue
@@ -107,6 +119,8 @@ class Plan:
     def candidates(self, text: str) -> list[Gated]:
         found: list[Gated] | None = None
         lowered: str | None = None
+        if len(text) <= self.whole_max:
+            found = [*self.always, *(g for g in self.whole if len(text) <= (g.longest or 0))]
         for lit, low, gs in self.ascii_groups if text.isascii() else self.groups:
             if low:
                 if lowered is None:
@@ -122,6 +136,23 @@ class Plan:
             return self.always
         found.sort(key=lambda g: self.order[id(g)])
         return found
+
+
+def _whole_text_width(rx: re.Pattern[str]) -> int | None:
+    """The longest text a ``\\A...\\Z`` pattern matches, or None (not anchored to the
+    whole text, or unbounded)."""
+    src = rx.pattern
+    if not (src.startswith("\\A") and src.endswith("\\Z")):
+        return None
+    try:
+        try:
+            from re import _parser as parser  # type: ignore[attr-defined]
+        except ImportError:  # Python 3.10
+            import sre_parse as parser
+        width = parser.parse(src, rx.flags).getwidth()[1]
+    except Exception:  # noqa: BLE001 - an unknown parser shape only costs speed
+        return None
+    return width if width < 10_000 else None
 
 
 class Leftovers:

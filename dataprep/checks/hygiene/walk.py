@@ -110,8 +110,9 @@ class HygieneCheck(Check):
                                       f"{label(role, ptr)}: {excerpt(text, m.start(), m.end())}",
                         ptr)
         if assistant and self._judged:
-            if self._do507 and self._replies:
-                # raw documents are chunked anywhere: only replies have endings
+            if self._do507 and self._replies and not (pointer or "").startswith("/prompt"):
+                # raw documents are chunked anywhere: only replies have endings; an
+                # assistant turn in a preference prompt is context, not a trained reply
                 ptr = pointer or f"/messages/{index}/content"
                 cut = truncated.describe(text, label(role, ptr), self._min_chars,
                                           self._min_tail)
