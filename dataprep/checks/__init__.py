@@ -18,6 +18,7 @@ from dataprep.checks import (
     mislabel,
     pii,
     records,
+    reply_mismatch,
     structure,
     system_prompt,
     textread,
@@ -44,6 +45,7 @@ CHECKS: tuple[type[Check], ...] = (
     pii.PiiCheck,
     labels.LabelsCheck,
     mislabel.MislabelCheck,
+    reply_mismatch.ReplyMismatchCheck,
 )
 
 #: rules raised by the engine itself rather than by a check
