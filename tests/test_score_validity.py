@@ -92,7 +92,7 @@ def test_leakage_marks_the_copies() -> None:
 
 
 @needs_realdata
-def test_reduced_run_orders_clearly_different_outcomes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_reduced_run_orders_clearly_different_variants(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "report.json"
     assert sv.main(["--quick", "--limit", "1500", "--json", str(out), "--out", str(tmp_path / "data")]) == 0
     printed = capsys.readouterr().out
@@ -111,3 +111,9 @@ def test_reduced_run_orders_clearly_different_outcomes(tmp_path: Path, capsys: p
     gen = {r["variant"]: r["outcome"] for r in fams["generative"]["variants"]}
     assert gen["clean"] > gen["cut-50"] + 0.05
     assert gen["clean"] > gen["placeholder-30"] + 0.05
+    # the score must rank them the same way, and a serious defect is never `ready`
+    score = {(f, r["variant"]): r for f in fams for r in fams[f]["variants"]}
+    for family, bad in (("classification", "flip-30"), ("classification", "truncated-50"),
+                        ("generative", "cut-50"), ("generative", "placeholder-30")):
+        assert score[(family, "clean")]["score"] > score[(family, bad)]["score"], (family, bad)
+        assert score[(family, bad)]["verdict"] != "ready", (family, bad)
