@@ -11,12 +11,10 @@ plus a short excerpt of the first few thousand distinct replies; records are nev
 
 from __future__ import annotations
 
-import re
-from hashlib import blake2b
 from typing import Any
 
-from dataprep import records
 from dataprep.checks.base import Check, Emit, FileInfo, Rule
+from dataprep.checks.replies import counted_reply, digest, show
 from dataprep.model import Record
 from dataprep.normalize import normalize
 
@@ -24,8 +22,6 @@ DATASET = "<dataset>"
 #: distinct replies whose excerpt is kept for the message (the commonest are among them
 #: in any dataset where the finding matters: a few answers repeated many times)
 _EXCERPTS = 5_000
-_EXCERPT_CHARS = 60
-_PUNCT = re.compile(r"[^\w\s]+")
 
 
 class RepeatedReplies(Rule):
@@ -73,11 +69,6 @@ class RepeatedReplies(Rule):
     }
 
 
-def _digest(text: str) -> int:
-    return int.from_bytes(blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
-                          "little")
-
-
 class ReplyDiversityCheck(Check):
     """Counts, per distinct reply, its records and whether two different prompts get it."""
 
@@ -100,16 +91,12 @@ class ReplyDiversityCheck(Check):
     def observe(self, rec: Record, valid: bool) -> None:
         if not valid or not self._train:
             return
-        layout = records.get(rec.format)
-        if layout.near_is_input or not layout.replies or layout.desirable(rec.data) is False:
+        counted = counted_reply(rec, self._min_words)
+        if counted is None:
             return
-        prompt, reply = layout.prompt_response(rec.data)
-        norm = " ".join(_PUNCT.sub(" ", normalize(reply)).split())
-        if norm.count(" ") + 1 < self._min_words:
-            return  # a short answer ("yes", "42", "Paris") repeats by nature
+        prompt, reply, rd = counted
         self._counted += 1
-        rd = _digest(norm)
-        pd = _digest(normalize(prompt)) if prompt.strip() else 0
+        pd = digest(normalize(prompt)) if prompt.strip() else 0
         entry = self._replies.get(rd)
         if entry is None:
             self._replies[rd] = [1, pd, 0]
@@ -133,14 +120,9 @@ class ReplyDiversityCheck(Check):
         if share < float(self.options["DP509"]["max_share"]):
             return
         shared.sort()
-        top = "; ".join(f"{_show(self._excerpt.get(rd, '?'))} ({-n} records)"
+        top = "; ".join(f"{show(self._excerpt.get(rd, '?'))} ({-n} records)"
                         for n, _i, rd in shared[:3])
         emit("DP509", DATASET, None, None,
              f"{share:.0%} of the training replies ({repeated} of {self._counted} counted) are "
              f"the same reply given to different prompts; {len(self._replies)} distinct "
              f"replies in all; commonest: {top}")
-
-
-def _show(text: str) -> str:
-    one = " ".join(text.split())
-    return repr(one if len(one) <= _EXCERPT_CHARS else one[: _EXCERPT_CHARS - 1] + "…")

@@ -16,20 +16,16 @@ are imported only when the model runs (the ``labels`` extra).
 from __future__ import annotations
 
 import random
-import re
 from collections import Counter
-from hashlib import blake2b
 from typing import Any
 
-from dataprep import labelmodel, records
+from dataprep import labelmodel
 from dataprep.checks.base import Check, Emit, FileInfo, Rule
+from dataprep.checks.replies import EXCERPT_CHARS, counted_reply, show
 from dataprep.model import Record
-from dataprep.normalize import normalize
 from dataprep.records import SEPARATORS
 
 CODE = "DP510"
-_PUNCT = re.compile(r"[^\w\s]+")
-_EXCERPT_CHARS = 60
 #: the model must beat guessing the commonest reply by this share of the possible gain
 #: before its disagreements mean anything (as DP404)
 MIN_SKILL = 0.2
@@ -102,16 +98,6 @@ class ReplyForAnotherPrompt(Rule):
     }
 
 
-def _digest(text: str) -> int:
-    return int.from_bytes(blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
-                          "little")
-
-
-def _show(text: str) -> str:
-    one = " ".join(text.split())
-    return repr(one if len(one) <= _EXCERPT_CHARS else one[: _EXCERPT_CHARS - 1] + "…")
-
-
 class _Row:
     __slots__ = ("file", "index", "line", "reply", "text")
 
@@ -151,21 +137,17 @@ class ReplyMismatchCheck(Check):
     def observe(self, rec: Record, valid: bool) -> None:
         if not valid or not self._train or not self._available:
             return
-        layout = records.get(rec.format)
-        if layout.near_is_input or not layout.replies or layout.desirable(rec.data) is False:
+        counted = counted_reply(rec, self._min_words)
+        if counted is None:
             return
-        prompt, reply = layout.prompt_response(rec.data)
-        norm = " ".join(_PUNCT.sub(" ", normalize(reply)).split())
-        if norm.count(" ") + 1 < self._min_words:
-            return  # short answers repeat by nature (as DP509)
+        prompt, reply, rd = counted
         text = prompt.translate(SEPARATORS).strip()
         if not text:
             return
         self._counted += 1
-        rd = _digest(norm)
         self._counts[rd] += 1
         if self._counts[rd] == 2:
-            self._excerpt[rd] = reply.strip()[: _EXCERPT_CHARS * 2]
+            self._excerpt[rd] = reply.strip()[: EXCERPT_CHARS * 2]
         # the end of the prompt: the question being answered (a shared system prompt first)
         row = _Row(self._file, rec, rd, text[-labelmodel.WORD_CHARS:])
         if len(self._rows) < self._max_records:
@@ -218,5 +200,5 @@ class ReplyMismatchCheck(Check):
             other = kept[s.suggested]
             emit(CODE, self.context.specs[r.file].path, r.line, r.index,
                  f"reply looks like the answer to another kind of prompt: similar prompts get "
-                 f"{_show(self._excerpt.get(other, '?'))} (the model gives this record's reply "
+                 f"{show(self._excerpt.get(other, '?'))} (the model gives this record's reply "
                  f"{s.quality:.2f}; suspect {s.rank} of {len(report.suspects)})")
