@@ -94,7 +94,7 @@ class ReplyDiversityCheck(Check):
         counted = counted_reply(rec, self._min_words)
         if counted is None:
             return
-        prompt, reply, rd = counted
+        prompt, reply, rd, _ = counted
         self._counted += 1
         pd = digest(normalize(prompt)) if prompt.strip() else 0
         entry = self._replies.get(rd)

@@ -24,6 +24,8 @@ class CountedReply(NamedTuple):
     reply: str
     #: 8-byte digest of the normalised reply: equal replies, equal digests
     digest: int
+    #: the reply lower-cased, punctuation and spacing folded (what the digest is of)
+    normal: str
 
 
 def digest(text: str) -> int:
@@ -41,7 +43,7 @@ def counted_reply(rec: Record, min_words: int) -> CountedReply | None:
     norm = " ".join(_PUNCT.sub(" ", normalize(reply)).split())
     if norm.count(" ") + 1 < min_words:
         return None
-    return CountedReply(prompt, reply, digest(norm))
+    return CountedReply(prompt, reply, digest(norm), norm)
 
 
 def show(text: str) -> str:

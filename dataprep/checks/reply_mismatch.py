@@ -15,8 +15,11 @@ are imported only when the model runs (the ``labels`` extra).
 
 from __future__ import annotations
 
+import os
 import random
+from bisect import bisect_left
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from dataprep import labelmodel
@@ -31,6 +34,11 @@ CODE = "DP510"
 MIN_SKILL = 0.2
 #: records x classes of the probability matrices above which the sample shrinks (as DP404)
 _MAX_CELLS = 20_000_000
+#: normalised characters of a repeated reply kept to find replies that begin another
+#: (two replies agreeing this far are one answer for this rule)
+_HEAD_CHARS = 300
+#: longer replies examined per reply when looking for the ones it begins
+_MAX_EXTENSIONS = 1000
 
 
 class ReplyForAnotherPrompt(Rule):
@@ -47,7 +55,10 @@ class ReplyForAnotherPrompt(Rule):
     learning) judges every record by a model that never saw it.  A record is flagged when
     its given reply is unlikely for its prompt while another written reply wins; the
     message quotes the reply similar prompts get and the model's probability of the
-    given one.
+    given one.  A repeated reply that begins another (a cut copy, a short version of a
+    longer answer) counts as that answer: a cut reply is DP507's finding, not a reply
+    to another prompt.  Words every prompt starts with (a shared system prompt) are
+    left out of what the model reads.
 
     Not checked in classification data (DP404's job), in sets where replies do not repeat
     (each reply is its own answer: no class to learn), for replies given fewer than
@@ -125,6 +136,7 @@ class ReplyMismatchCheck(Check):
         self._available = labelmodel.available()
         self._counts: Counter[int] = Counter()
         self._excerpt: dict[int, str] = {}
+        self._head: dict[int, str] = {}
         self._rows: list[_Row] = []
         self._counted = 0
         self._file = -1
@@ -140,7 +152,7 @@ class ReplyMismatchCheck(Check):
         counted = counted_reply(rec, self._min_words)
         if counted is None:
             return
-        prompt, reply, rd = counted
+        prompt, reply, rd, normal = counted
         text = prompt.translate(SEPARATORS).strip()
         if not text:
             return
@@ -148,6 +160,7 @@ class ReplyMismatchCheck(Check):
         self._counts[rd] += 1
         if self._counts[rd] == 2:
             self._excerpt[rd] = reply.strip()[: EXCERPT_CHARS * 2]
+            self._head[rd] = normal[:_HEAD_CHARS]
         # the end of the prompt: the question being answered (a shared system prompt first)
         row = _Row(self._file, rec, rd, text[-labelmodel.WORD_CHARS:])
         if len(self._rows) < self._max_records:
@@ -165,13 +178,18 @@ class ReplyMismatchCheck(Check):
         o = self.options[CODE]
         folds = int(o["folds"])
         need = max(int(o["min_repeats"]), folds)
-        classes = sorted((rd for rd, n in self._counts.items() if n >= need),
-                         key=lambda rd: (-self._counts[rd], rd))
-        repeated = sum(self._counts[rd] for rd in classes)
+        answer = merge_beginnings(self._head, self._counts)
+        counts: Counter[int] = Counter()
+        for rd, n in self._counts.items():
+            counts[answer.get(rd, rd)] += n
+        classes = sorted((rd for rd, n in counts.items() if n >= need), key=lambda rd: (-counts[rd], rd))
+        repeated = sum(counts[rd] for rd in classes)
         if (len(classes) < 2 or repeated < int(o["min_records"])
                 or repeated < float(o["min_share"]) * self._counted):
             return
         number = {rd: i for i, rd in enumerate(classes)}
+        for r in self._rows:
+            r.reply = answer.get(r.reply, r.reply)
         rows = [r for r in self._rows if r.reply in number]
         per_class = Counter(r.reply for r in rows)
         # a sample can leave a reply with fewer rows than folds: leave it out
@@ -191,7 +209,8 @@ class ReplyMismatchCheck(Check):
             kept = [rd for rd in kept if counts[rd] >= folds]
             number = {rd: i for i, rd in enumerate(kept)}
         rows.sort(key=lambda r: (r.file, r.index))
-        report = labelmodel.find_suspects([r.text for r in rows], [number[r.reply] for r in rows],
+        report = labelmodel.find_suspects(without_shared_start([r.text for r in rows]),
+                                          [number[r.reply] for r in rows],
                                           len(kept), folds=folds, seed=self._seed)
         if report.skill < MIN_SKILL:
             return  # the prompts do not predict the replies: no disagreement means anything
@@ -202,3 +221,52 @@ class ReplyMismatchCheck(Check):
                  f"reply looks like the answer to another kind of prompt: similar prompts get "
                  f"{show(self._excerpt.get(other, '?'))} (the model gives this record's reply "
                  f"{s.quality:.2f}; suspect {s.rank} of {len(report.suspects)})")
+
+
+def merge_beginnings(heads: dict[int, str], counts: Counter[int]) -> dict[int, int]:
+    """Reply digest -> the digest of the answer it belongs to, for replies that begin another.
+
+    A reply cut short (DP507's finding) or a short and a long version of one written
+    answer are one answer to the same kind of prompt, not two: as two classes the model
+    confuses them and every cut reply would read as "the answer to another prompt".  Each
+    repeated reply whose normalised text begins a longer repeated reply joins the most
+    given of those (ties: the lowest digest), followed to the end of the chain.  Sorted
+    order puts the replies a text begins right after it, so each is a bounded range scan.
+    Only the first ``_HEAD_CHARS`` normalised characters are kept per reply.
+    """
+    order = sorted(heads, key=lambda rd: (heads[rd], rd))
+    texts = [heads[rd] for rd in order]
+    parent: dict[int, int] = {}
+    for i, rd in enumerate(order):
+        head = heads[rd]
+        if not head:
+            continue
+        end = min(bisect_left(texts, head + "\U0010ffff", i + 1), i + 1 + _MAX_EXTENSIONS)
+        # only later texts in sorted order: chains move forward and cannot loop; an equal
+        # head joins too when it is cut at _HEAD_CHARS (the replies agree that far)
+        longer = [order[j] for j in range(i + 1, end) if texts[j].startswith(head)
+                  and (len(texts[j]) > len(head) or len(head) >= _HEAD_CHARS)]
+        if longer:
+            parent[rd] = min(longer, key=lambda d: (-counts[d], d))
+    resolved: dict[int, int] = {}
+    for rd in parent:
+        root, seen = rd, 0
+        while root in parent and seen <= len(parent):  # forward links only: no cycles
+            root, seen = parent[root], seen + 1
+        resolved[rd] = root
+    return resolved
+
+
+def without_shared_start(texts: Sequence[str]) -> list[str]:
+    """The texts without the words they all begin with (a system prompt every record shares).
+
+    Shared words tell no prompt from another, yet the model reads them in every record:
+    on a support set with one system prompt they more than doubled the model's time.
+    """
+    shared = os.path.commonprefix(list(texts))
+    if len(texts) < 2 or not shared:
+        return list(texts)
+    if not all(len(t) == len(shared) or t[len(shared)].isspace() for t in texts):
+        cut = max(shared.rfind(" "), shared.rfind("\n"))
+        shared = shared[: cut + 1] if cut >= 0 else ""
+    return [t[len(shared):] for t in texts]
