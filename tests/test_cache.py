@@ -55,3 +55,38 @@ def test_corrupt_cache_entry_is_recomputed(tmp_path: Path) -> None:
         entry.write_text('{"findings": 5}')
     again = lint([str(data)], cwd=tmp_path, cache_root=tmp_path)
     assert again.summary["records"] == len(RECS)
+
+
+def test_a_change_of_dataprep_code_or_a_pattern_pack_invalidates(tmp_path: Path, monkeypatch: object) -> None:
+    """The version number alone served results of the code before an edit."""
+    from dataprep import cache
+
+    data = write(tmp_path / "train.jsonl", RECS)
+    calls = []
+    real_run = api.run
+
+    def counting_run(*a: object, **k: object) -> object:
+        calls.append(1)
+        return real_run(*a, **k)
+
+    monkeypatch.setattr(api, "run", counting_run)  # type: ignore[attr-defined]
+    lint([str(data)], cwd=tmp_path, cache_root=tmp_path)
+    monkeypatch.setattr(cache, "code_stamp", lambda: "edited checkout")  # type: ignore[attr-defined]
+    lint([str(data)], cwd=tmp_path, cache_root=tmp_path)
+    lint([str(data)], cwd=tmp_path, cache_root=tmp_path)
+    assert len(calls) == 2
+    pack = tmp_path / "mine.toml"
+    pack.write_text('[[pattern]]\nid = "mine.todo"\nrule = "DP506"\nregex = "TODO"\n')
+    (tmp_path / "dataprep.toml").write_text('pattern-packs = ["mine.toml"]\n')
+    lint([str(data)], cwd=tmp_path, cache_root=tmp_path)
+    lint([str(data)], cwd=tmp_path, cache_root=tmp_path)
+    assert len(calls) == 3
+    pack.write_text('[[pattern]]\nid = "mine.todo"\nrule = "DP506"\nregex = "sample"\n')
+    lint([str(data)], cwd=tmp_path, cache_root=tmp_path)
+    assert len(calls) == 4
+
+
+def test_the_code_stamp_is_stable_and_reads_the_package() -> None:
+    from dataprep import cache
+
+    assert cache.code_stamp() == cache.code_stamp() and len(cache.code_stamp()) == 32
