@@ -27,13 +27,14 @@ from dataprep.dedup.shingles import CHAR_KIND, WORD_KIND, kinds_for
 from dataprep.model import Finding
 from dataprep.resources import load_schema
 
-# 43 words; B changes one word of A (word 3-gram Jaccard 0.86), C changes another word of
-# B, so C is 0.75 from A and is verified against B only.
+# 43 words; B changes one word of A (word 3-gram Jaccard 0.86), C changes two more words
+# of B (0.74 from B), so C is 0.64 from A, below the 0.7 threshold, and is verified
+# against B only.
 A = ("to reset your password open the settings page choose account and then security "
      "click the reset button and follow the link we send to your email address the link "
      "stays valid for thirty minutes after that you need to request a new one")
 B = A.replace("thirty", "sixty")
-C = B.replace("choose account", "choose profile")
+C = B.replace("choose account", "choose profile").replace("your email", "the email")
 UNRELATED = (
     "our store opens at nine in the morning and closes at six in the evening on weekdays "
     "while on saturdays we open at ten and close at four and on sundays and public holidays "
@@ -103,11 +104,11 @@ def test_near_cluster_members_point_at_the_first_then_their_verified_partner(tmp
     res = run([data], tmp_path)
     assert view(res.findings) == [
         ("DP302", "data.jsonl", 3, 2, [("data.jsonl", 1, 0)]),
-        # C is 0.75 from A (not verified): the cluster's first, then the partner it matched
+        # C is 0.64 from A (not verified): the cluster's first, then the partner it matched
         ("DP302", "data.jsonl", 4, 3, [("data.jsonl", 1, 0), ("data.jsonl", 3, 2)]),
     ]
     assert all("cluster of 3 records" in f.message for f in res.findings)
-    assert "near duplicate of data.jsonl:3 (Jaccard 0.86" in res.findings[1].message.replace(str(tmp_path) + "/", "")
+    assert "near duplicate of data.jsonl:3 (Jaccard 0.74" in res.findings[1].message.replace(str(tmp_path) + "/", "")
 
 
 def test_near_partner_is_the_earliest_of_several(tmp_path: Path) -> None:
@@ -174,10 +175,10 @@ def test_short_texts_use_byte_shingles(tmp_path: Path) -> None:
 
 def test_shingle_kinds_overlap_around_the_short_text_limit() -> None:
     assert kinds_for(0) == (CHAR_KIND,)
-    assert kinds_for(10) == (CHAR_KIND,)
-    assert set(kinds_for(11)) == {CHAR_KIND, WORD_KIND}
+    assert kinds_for(19) == (CHAR_KIND,)
     assert set(kinds_for(20)) == {CHAR_KIND, WORD_KIND}
-    assert kinds_for(21) == (WORD_KIND,)
+    assert set(kinds_for(24)) == {CHAR_KIND, WORD_KIND}
+    assert kinds_for(25) == (WORD_KIND,)
 
 
 EMPTYISH = [
@@ -586,3 +587,41 @@ def test_band_store_spilled_to_disk_gives_the_same_candidates() -> None:
     assert (0, 1) in pairs and (97, 98) in pairs and (8827, 8828) in pairs
     assert {(100, j) for j in range(101, 110)} <= pairs
     assert all(a < b for a, b in pairs)
+
+
+# ------------------------------------------------------------------- length-aware defaults
+
+
+def test_long_texts_with_five_percent_of_words_changed_are_found(tmp_path: Path) -> None:
+    """20 texts of 120 words, each copied with 6 words (5 %) replaced at random places:
+    every copy is found (word 3-gram Jaccard about 0.74, threshold 0.7), nothing else."""
+    rng = random.Random(11)
+    vocab = [f"w{i}" for i in range(3000)]
+    records: list[str] = []
+    for _ in range(20):
+        words = _sentence(rng, vocab, 120)
+        copy = list(words)
+        for pos in rng.sample(range(120), 6):
+            copy[pos] = f"new{pos}"
+        records += [" ".join(words), " ".join(copy)]
+    data = write_jsonl(tmp_path / "data.jsonl", texts(*records))
+    got = view(run([data], tmp_path, select=["DP302"]).findings)
+    assert got == [("DP302", "data.jsonl", i + 2, i + 1, [("data.jsonl", i + 1, i)]) for i in range(0, 40, 2)]
+
+
+def test_short_texts_from_one_template_with_other_content_are_not_copies(tmp_path: Path) -> None:
+    questions = [f"What is the capital city of {c}?" for c in ("France", "Spain", "Peru", "Kenya", "Japan")]
+    questions += [f"Convert {n} degrees Celsius to Fahrenheit." for n in (10, 25, 30, 40)]
+    questions += ["Write a short poem about the sea at night.", "Write a short poem about the moon at night."]
+    data = write_jsonl(tmp_path / "data.jsonl", texts(*questions))
+    assert codes(run([data], tmp_path, select=["DP302"]).findings) == []
+
+
+def test_short_bar_rises_with_length_and_follows_its_floor() -> None:
+    from dataprep.dedup.stage import short_bar
+
+    assert short_bar(15, 15, 0.8) == 0.8  # "Where is my parcel?": the floor decides
+    assert short_bar(100, 100, 0.8) == pytest.approx(94 / 106)  # 6 5-grams may differ per side
+    assert short_bar(100, 100, 0.5) == pytest.approx(85 / 115)  # a lower floor loosens the rise too
+    assert short_bar(15, 15, 0.5) == 0.5
+    assert short_bar(100, 100, 1.0) == 1.0

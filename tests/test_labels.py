@@ -95,7 +95,7 @@ def test_near_conflict_uses_dp302_threshold(tmp_path: Path) -> None:
                {"text": "How can I reset my password today?", "label": "billing"}]
     assert not _codes(_lint(tmp_path, records, select=["DP402"], task="classification"), "DP402")
     res = _lint(tmp_path, records, select=["DP402"], task="classification",
-                options={"DP302": {"threshold": 0.5}})
+                options={"DP302": {"short_threshold": 0.5}})  # texts under 20 words: DP302's short bar
     assert len(_codes(res, "DP402")) == 1
 
 

@@ -41,6 +41,16 @@ class NearDuplicate(Rule):
     verified against the exact Jaccard similarity of the two records' shingle sets; the
     first record of a cluster is kept.
 
+    What counts as a copy depends on length, because one word is a small share of a long
+    text and a large one of a short text.  Texts of 20 words or more are compared on
+    word 3-grams against ``threshold`` (0.7): copies with up to about 5 % of their words
+    replaced, deleted or inserted are found (measured on real long texts: 0.99 of them at
+    5 %, none of the unrelated records).  Shorter texts are compared on byte 5-grams, and
+    only spelling-level changes count: a typo, a hyphen, doubled punctuation, a filler
+    word.  Their bar starts at ``short_threshold`` (0.8) and rises with length so that a
+    replaced word, which in a short text often changes what it says ("Convert 25 degrees"
+    / "Convert 30 degrees"), is not reported.
+
     In layouts with a prompt and a reply (chat, instruction, preference), both sides must
     be alike: each side's word sets must overlap by ``side_threshold`` or more.  Two
     records that ask different questions and get the same reply are not near copies (a
@@ -50,6 +60,8 @@ class NearDuplicate(Rule):
 
     Examples:
     pass: {"records": [{"text": "the quick brown fox jumps over the lazy dog near the river bank today"}, {"text": "a completely different sentence about cooking pasta with garlic and olive oil tonight"}]}
+    pass: {"records": [{"text": "Write a short poem about the sea at night in winter."}, {"text": "Write a short poem about the desert at night in winter."}]}
+    fail: {"records": [{"text": "I do not recognise this card payment from last Tuesday, can you check it?"}, {"text": "I do not recognize this card payment from last Tuesday, can you check it?"}]}
     fail: {"records": [{"text": "to reset your password open the settings page choose account and then security click the reset button and follow the link we send to your email address the link stays valid for thirty minutes after that you need to request a new one"}, {"text": "to reset your password open the settings page choose account and then security click the reset button and follow the link we send to your email address the link stays valid for sixty minutes after that you need to request a new one"}]}
     """
 
@@ -59,8 +71,10 @@ class NearDuplicate(Rule):
     scope = "dataset"
     dimension = "uniqueness"
     options = {
-        "threshold": {"type": "number", "minimum": 0.05, "maximum": 1.0, "default": 0.8,
-                      "description": "Jaccard similarity of shingle sets at or above which two records are near duplicates."},
+        "threshold": {"type": "number", "minimum": 0.05, "maximum": 1.0, "default": 0.7,
+                      "description": "Jaccard similarity of word 3-gram sets at or above which two texts of 20 words or more are near duplicates (0.7: up to about 5 % of the words changed)."},
+        "short_threshold": {"type": "number", "minimum": 0.05, "maximum": 1.0, "default": 0.8,
+                            "description": "Lowest Jaccard similarity of byte 5-gram sets for texts under 20 words; the bar rises with length so that only spelling-level changes count."},
         "num_perm": {"type": "integer", "minimum": 16, "maximum": 1024, "default": 128,
                      "description": "MinHash permutations (signature length)."},
         "seed": {"type": "integer", "minimum": 0, "default": 1,

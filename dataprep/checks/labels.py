@@ -577,6 +577,9 @@ def _remeasure(near: Any, pairs: list[tuple[int, int]]) -> Iterable[tuple[int, i
                 continue
             best = 0.0
             for kind in set(kinds_for(len(pa[1]))) & set(kinds_for(len(pb[1]))):
-                best = max(best, jaccard(shingle(pa[0], kind, pa[1]), shingle(pb[0], kind, pb[1])))
-            if best >= near.threshold:
+                sa, sb = shingle(pa[0], kind, pa[1]), shingle(pb[0], kind, pb[1])
+                j = jaccard(sa, sb)
+                if j >= near.bar(kind, len(sa), len(sb)):  # the stage's bar for this kind and length
+                    best = max(best, j)
+            if best:
                 yield a, b, best

@@ -12,8 +12,8 @@ from typing import Any
 
 import orjson
 
-from dataprep.records import apply_mapping
 from dataprep.model import Record
+from dataprep.records import apply_mapping
 from dataprep.sources import SourceSpec, read_source
 from dataprep.sources.jsonl import BOM
 
