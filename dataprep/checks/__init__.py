@@ -21,6 +21,8 @@ from dataprep.checks import (
     reply_mismatch,
     structure,
     system_prompt,
+    task_answers,
+    task_requests,
     textread,
     tokens,
     volume,
@@ -46,6 +48,8 @@ CHECKS: tuple[type[Check], ...] = (
     labels.LabelsCheck,
     mislabel.MislabelCheck,
     reply_mismatch.ReplyMismatchCheck,
+    task_answers.TaskAnswersCheck,
+    task_requests.TaskRequestsCheck,
 )
 
 #: rules raised by the engine itself rather than by a check
