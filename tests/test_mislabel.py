@@ -196,3 +196,44 @@ def test_too_many_labels_stop_collecting(tmp_path: Path, monkeypatch: pytest.Mon
     found = dp404(tmp_path, write(tmp_path / "d.jsonl", records))
     assert [(f.severity, f.path) for f in found] == [("info", "<dataset>")]
     assert "stopped reading labels after 10 distinct ones" in found[0].message
+
+
+# ------------------------------------------------------------------ DP405, the per-class summary
+
+
+def test_noise_by_class_names_the_worst_label_and_matches_the_score(tmp_path: Path) -> None:
+    """One label takes most of the flips: it is named first; the overall rate is the score's."""
+    records, _ = topics(4, 50, seed=13)
+    rng = random.Random(13)
+    hit = [i for i, r in enumerate(records) if r["label"] == "class-1"]
+    for i in rng.sample(hit, 10):
+        records[i]["label"] = "class-2"
+    path = write(tmp_path / "d.jsonl", records)
+    res = lint([str(path)], select=["DP404", "DP405"], task="classification", cwd=tmp_path)
+    flagged = [f for f in res.findings if f.code == "DP404" and f.severity == "warning"]
+    (summary,) = [f for f in res.findings if f.code == "DP405"]
+    assert summary.severity == "info" and summary.record is None
+    assert re.search(r"highest for: 'class-2' \d+% \(\d+ of 60, mostly suggested 'class-1'\)", summary.message)
+    m = re.search(r"an estimated ([\d.]+)% of labels", summary.message)
+    assert m is not None
+    rate = float(m.group(1)) / 100
+    assert rate == pytest.approx(len(flagged) / len(records), abs=5e-4)
+    assert 1 - res.to_dict()["score"]["dimensions"]["labels"] == pytest.approx(rate, abs=5e-4)
+
+
+def test_noise_by_class_alone_does_not_touch_the_score(tmp_path: Path) -> None:
+    records, _ = topics(3, 30, seed=14, flip=0.1)
+    res = lint([str(write(tmp_path / "d.jsonl", records))], select=["DP405"], task="classification",
+               cwd=tmp_path)
+    assert [f.code for f in res.findings] == ["DP405"]
+    assert "labels" not in res.to_dict()["score"]["dimensions"]
+
+
+def test_report_by_class_counts_flags_per_given_label() -> None:
+    sus = [labelmodel.Suspect(0, 1, 0, 0.01, 1), labelmodel.Suspect(5, 1, 2, 0.02, 2),
+           labelmodel.Suspect(7, 1, 2, 0.03, 3), labelmodel.Suspect(9, 0, 1, 0.04, 4)]
+    report = labelmodel.ModelReport(suspects=sus, sizes=[10, 6, 4])
+    rows = report.by_class()
+    assert [(c.label, c.suspects, c.records, c.mostly) for c in rows] == [(1, 3, 6, 2), (0, 1, 10, 1), (2, 0, 4, -1)]
+    assert rows[0].share == 0.5 and report.noise_rate == 4 / 20
+    assert labelmodel.ModelReport().noise_rate == 0.0

@@ -21,16 +21,17 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from dataprep import labelmodel
+from dataprep import labelmodel, records
 from dataprep.checks.base import Check, Emit, FileInfo, Rule
 from dataprep.checks.labels import input_of, label_of, show
 from dataprep.dedup.fetch import fetch_many
-from dataprep import records
-from dataprep.records import SEPARATORS
 from dataprep.model import Record
+from dataprep.records import SEPARATORS
 
 DATASET = "<dataset>"
 CODE = "DP404"
+#: the per-class summary of DP404's flags (same model run)
+BY_CLASS = "DP405"
 #: formats whose records can carry a label (the rest never do)
 MISSING_EXTRA = "DP404 needs the 'labels' extra: pip install 'dataprep-lint[labels]'"
 #: records x classes of the probability matrices above which the sample shrinks further
@@ -83,6 +84,37 @@ class LikelyMislabeled(Rule):
         "max_records": {
             "type": "integer", "minimum": 100, "default": 50_000,
             "description": "Records the model trains on at most; above, a seeded sample is checked.",
+        },
+    }
+
+
+class LabelNoiseByClass(Rule):
+    """The estimated share of wrong labels, overall and for the labels worst hit (one finding).
+
+    A few percent of wrong labels spread evenly cost little; the same number packed into
+    a handful of labels teaches the model to confuse those labels, and it is usually one
+    cause (an ambiguous guideline, two intents that overlap, an annotator's habit) that
+    one fix removes. DP404's flags are counted per given label: the finding states the
+    overall estimate (flagged records of those the model checked -- the same flags the
+    score's labels dimension counts, so both give one rate) and names the labels with the
+    highest share of flagged records, with the label their flagged records are mostly
+    suggested for. It is a summary of DP404's warnings, not a new problem: severity info,
+    no score effect of its own. Runs with DP404's model and options; nothing when no label
+    is flagged.
+
+    Examples:
+    pass: {"records": [{"text": "the cat purrs on the sofa", "label": "cat"}, {"text": "my cat purrs and sleeps", "label": "cat"}, {"text": "the cat chases a mouse", "label": "cat"}, {"text": "a cat purrs in the sun", "label": "cat"}, {"text": "our kitten purrs all day", "label": "cat"}, {"text": "the dog barks at the door", "label": "dog"}, {"text": "my dog barks and runs", "label": "dog"}, {"text": "the dog fetches a stick", "label": "dog"}, {"text": "a dog barks in the yard", "label": "dog"}, {"text": "our puppy barks all day", "label": "dog"}], "task": "classification"}
+    fail: {"records": [{"text": "the cat purrs on the sofa", "label": "cat"}, {"text": "my cat purrs and sleeps", "label": "cat"}, {"text": "the cat purrs at a mouse", "label": "cat"}, {"text": "a cat purrs in the sun", "label": "cat"}, {"text": "the cat purrs all day", "label": "cat"}, {"text": "the dog barks at the door", "label": "dog"}, {"text": "my dog barks and runs", "label": "dog"}, {"text": "the dog barks at a stick", "label": "dog"}, {"text": "a dog barks in the yard", "label": "dog"}, {"text": "the dog barks all day", "label": "dog"}, {"text": "my cat purrs on the bed", "label": "dog"}], "task": "classification"}
+    """
+
+    code = BY_CLASS
+    name = "label.noise-by-class"
+    severity = "info"
+    scope = "dataset"
+    options = {
+        "classes": {
+            "type": "integer", "minimum": 1, "maximum": 50, "default": 5,
+            "description": "Labels named at most, those with the highest estimated share of wrong labels first.",
         },
     }
 
@@ -140,7 +172,7 @@ def _names(items: list[tuple[str, int]]) -> str:
 
 
 class MislabelCheck(Check):
-    rules = (LikelyMislabeled,)
+    rules = (LikelyMislabeled, LabelNoiseByClass)
     stages = ("task",)
 
     def __init__(self, options: Mapping[str, Mapping[str, Any]], context: Any) -> None:
@@ -148,6 +180,7 @@ class MislabelCheck(Check):
         self.folds = int(self.opt(CODE, "folds"))
         self.seed = int(self.opt(CODE, "seed"))
         self.max_records = int(self.opt(CODE, "max_records"))
+        self.classes = int(self.opt(BY_CLASS, "classes"))
         self.available = labelmodel.available()
         self.rng = random.Random(self.seed)
         self.forced = getattr(context.config, "task", "auto") == "classification"
@@ -220,16 +253,18 @@ class MislabelCheck(Check):
         return out
 
     def finish(self, emit: Emit) -> None:
-        if CODE not in emit.enabled or self.context.stages["task"].task != "classification":
+        if not {CODE, BY_CLASS} & emit.enabled or self.context.stages["task"].task != "classification":
             return
+        # notes about the model go to DP404, or to DP405 when it runs alone
+        info = CODE if CODE in emit.enabled else BY_CLASS
         if self.too_many:
-            emit(CODE, DATASET, None, None,
+            emit(info, DATASET, None, None,
                  f"DP404 stopped reading labels after {MAX_LABELS} distinct ones: that many classes "
                  "are no label set to learn; no record is checked for a likely wrong label",
                  severity="info")
             return
         if not self.available:
-            emit(CODE, DATASET, None, None, MISSING_EXTRA, severity="info")
+            emit(info, DATASET, None, None, MISSING_EXTRA, severity="info")
             return
         if not self.rows:
             return
@@ -239,13 +274,13 @@ class MislabelCheck(Check):
         left_out = sorted(((names[c], n) for c, n in counts.items() if n < self.folds),
                           key=lambda kv: (-kv[1], kv[0]))
         if len(modelled) < 2:
-            emit(CODE, DATASET, None, None,
+            emit(info, DATASET, None, None,
                  f"DP404 cannot train its label model: it needs two labels with at least {self.folds} "
                  f"examples each (folds), and {len(modelled)} of {len(counts)} label(s) have that many; "
                  "no record is checked for a likely wrong label", severity="info")
             return
         if left_out:
-            emit(CODE, DATASET, None, None,
+            emit(info, DATASET, None, None,
                  f"DP404 left {len(left_out)} label(s) with fewer than {self.folds} examples out of its "
                  f"model (too few to cross-validate); their records are not checked: {_names(left_out)}",
                  severity="info")
@@ -262,7 +297,7 @@ class MislabelCheck(Check):
             limits.append(f"the model's bounds of {labelmodel.MAX_CHARS // 1_000_000} million input "
                           f"characters and {_MAX_CELLS // 1_000_000} million record-label cells")
         if limits:
-            emit(CODE, DATASET, None, None,
+            emit(info, DATASET, None, None,
                  f"DP404 checked a seeded sample of {len(rows)} of {self.seen} labelled records "
                  f"({'; '.join(limits)})", severity="info")
         rows.sort(key=lambda r: (r.file, r.index))
@@ -270,12 +305,15 @@ class MislabelCheck(Check):
         report = labelmodel.find_suspects(texts, [number[r.label] for r in rows], len(modelled),
                                           folds=self.folds, seed=self.seed)
         if report.skill < MIN_SKILL:
-            emit(CODE, DATASET, None, None,
+            emit(info, DATASET, None, None,
                  f"DP404's label model could not learn the labels from the inputs (out-of-fold "
                  f"accuracy {report.accuracy:.2f}, always guessing the most frequent label "
                  f"{report.baseline:.2f}), so its disagreements mean nothing; no record is flagged",
                  severity="info")
             return
+        if BY_CLASS in emit.enabled and report.suspects:
+            emit(BY_CLASS, DATASET, None, None, self._by_class(report, [names[c] for c in modelled]),
+                 severity="info")
         total = len(report.suspects)
         for s in report.suspects:
             r = rows[s.row]
@@ -284,3 +322,12 @@ class MislabelCheck(Check):
                  f"label {given} is likely wrong: a model trained on the other records suggests "
                  f"{suggested} (label quality {_quality(s.quality)}; suspect {s.rank} of {total})",
                  pointer=r.pointer)
+
+    def _by_class(self, report: labelmodel.ModelReport, names: list[str]) -> str:
+        worst = [c for c in report.by_class() if c.suspects][: self.classes]
+        listed = "; ".join(f"{names[c.label]} {c.share:.0%} ({c.suspects} of {c.records}, mostly "
+                           f"suggested {names[c.mostly]})" for c in worst)
+        hit = sum(1 for c in report.by_class() if c.suspects)
+        more = f"; {hit - len(worst)} more label(s) have flagged records" if hit > len(worst) else ""
+        return (f"an estimated {report.noise_rate:.1%} of labels are wrong ({len(report.suspects)} of "
+                f"{sum(report.sizes)} records checked, DP404's flags), highest for: {listed}{more}")
