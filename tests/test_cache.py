@@ -16,9 +16,9 @@ def write(path: Path, recs: list[dict[str, object]]) -> Path:
     return path
 
 
-def test_hit_on_unchanged_input_and_miss_on_change(tmp_path: Path, monkeypatch: object) -> None:
-    data = write(tmp_path / "train.jsonl", RECS)
-    calls = []
+def count_runs(monkeypatch: object) -> list[int]:
+    """Patch the engine run to count how often the cache missed."""
+    calls: list[int] = []
     real_run = api.run
 
     def counting_run(*a: object, **k: object) -> object:
@@ -26,6 +26,12 @@ def test_hit_on_unchanged_input_and_miss_on_change(tmp_path: Path, monkeypatch: 
         return real_run(*a, **k)
 
     monkeypatch.setattr(api, "run", counting_run)  # type: ignore[attr-defined]
+    return calls
+
+
+def test_hit_on_unchanged_input_and_miss_on_change(tmp_path: Path, monkeypatch: object) -> None:
+    data = write(tmp_path / "train.jsonl", RECS)
+    calls = count_runs(monkeypatch)
     first = lint([str(data)], cwd=tmp_path, cache_root=tmp_path)
     second = lint([str(data)], cwd=tmp_path, cache_root=tmp_path)
     assert len(calls) == 1
@@ -62,14 +68,7 @@ def test_a_change_of_dataprep_code_or_a_pattern_pack_invalidates(tmp_path: Path,
     from dataprep import cache
 
     data = write(tmp_path / "train.jsonl", RECS)
-    calls = []
-    real_run = api.run
-
-    def counting_run(*a: object, **k: object) -> object:
-        calls.append(1)
-        return real_run(*a, **k)
-
-    monkeypatch.setattr(api, "run", counting_run)  # type: ignore[attr-defined]
+    calls = count_runs(monkeypatch)
     lint([str(data)], cwd=tmp_path, cache_root=tmp_path)
     monkeypatch.setattr(cache, "code_stamp", lambda: "edited checkout")  # type: ignore[attr-defined]
     lint([str(data)], cwd=tmp_path, cache_root=tmp_path)
