@@ -65,7 +65,7 @@ class Gated:
         self.roles = pattern.roles
         #: for a pattern anchored to the whole text (``\A...\Z``, such as a whole-reply
         #: placeholder), the longest text it can match: longer texts skip it by length
-        self.longest = _whole_text_width(pattern.regex)
+        self.longest = whole_text_width(pattern.regex)
         steps, lower = gate(pattern.regex)
         #: each step: (literals of which one must be in the text, test the lowered text)
         self.steps = [(step, lower and any(c.isalpha() for lit in step for c in lit))
@@ -138,7 +138,7 @@ class Plan:
         return found
 
 
-def _whole_text_width(rx: re.Pattern[str]) -> int | None:
+def whole_text_width(rx: re.Pattern[str]) -> int | None:
     """The longest text a ``\\A...\\Z`` pattern matches, or None (not anchored to the
     whole text, or unbounded)."""
     src = rx.pattern
