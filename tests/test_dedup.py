@@ -21,9 +21,22 @@ import numpy as np
 import pytest
 
 from dataprep.api import lint
+from dataprep.dedup.batch import band_keys_of, prepare
 from dataprep.dedup.lsh import BandStore
-from dataprep.dedup.minhash import candidate_probability, choose_bands, jaccard
-from dataprep.dedup.shingles import CHAR_KIND, WORD_KIND, kinds_for
+from dataprep.dedup.minhash import Hasher, candidate_probability, choose_bands, jaccard
+from dataprep.dedup.shingles import (
+    CHAR_KIND,
+    WORD_KIND,
+    Segments,
+    char_shingles,
+    char_shingles_many,
+    kinds_for,
+    shingle,
+    word_hashes,
+    word_hashes_many,
+    word_shingles,
+    word_shingles_many,
+)
 from dataprep.model import Finding
 from dataprep.resources import load_schema
 
@@ -587,6 +600,121 @@ def test_band_store_spilled_to_disk_gives_the_same_candidates() -> None:
     assert (0, 1) in pairs and (97, 98) in pairs and (8827, 8828) in pairs
     assert {(100, j) for j in range(101, 110)} <= pairs
     assert all(a < b for a, b in pairs)
+
+
+def test_band_store_takes_many_records_at_once() -> None:
+    rng = np.random.default_rng(6)
+    n, bands = 5000, 4
+    keys = rng.integers(0, 50, size=(n, bands), dtype=np.int64).astype(np.uint64)
+    one, many = BandStore(bands, 10**9), BandStore(bands, 10**9)
+    for i in range(n):
+        one.add(i, keys[i])
+    for start in (0, 7, 1500, 4999):  # uneven batches, one crossing a chunk
+        stop = {0: 7, 7: 1500, 1500: 4999, 4999: 5000}[start]
+        many.add_many(np.arange(start, stop), keys[start:stop])
+    many.add_many(np.empty(0, dtype=np.int64), keys[:0])
+    assert many.count == n
+    assert np.array_equal(one.candidate_pairs(), many.candidate_pairs())
+
+
+# ------------------------------------------------------------------- batched stage
+
+
+def _batch_texts(seed: int) -> list[str]:
+    """Normalised texts of every length the stage meets: empty, 1-4 bytes, 1 and 2 words,
+    around the byte/word and k-permutation/OPH boundaries, long; ASCII and not."""
+    rng = random.Random(seed)
+    vocab = [f"w{i}" for i in range(400)] + ["café", "naïve", "日本語", "x", "ab", "🙂"]
+    texts = ["", "a", "ab", "abc", "abcd", "abcde", "é", "日本"]
+    for n in (1, 2, 3, 4, 19, 20, 21, 24, 25, 60, 170, 180, 181, 200, 260, 365, 366, 400, 1500):
+        for _ in range(2):
+            texts.append(" ".join(rng.choice(vocab) for _ in range(n)))
+    texts.append(" ".join(["same"] * 50))  # one distinct 3-gram
+    texts += [" ".join(rng.choice(vocab) for _ in range(rng.randint(0, 700))) for _ in range(60)]
+    rng.shuffle(texts)
+    return [prepare(t) for t in texts]
+
+
+def _keys_per_record(norm: str, hashers: dict[str, Hasher]) -> dict[tuple[str, str], np.ndarray]:
+    """What the stage computed record by record before batching (the reference)."""
+    words = word_hashes(norm)
+    out = {}
+    for kind in kinds_for(len(words)):
+        sh = shingle(norm, kind, words)
+        if len(sh):
+            h = hashers[kind]
+            for scheme in h.schemes(len(sh)):
+                sig = h.signature(sh) if scheme == "kperm" else h.oph_signature(sh)
+                out[(kind, scheme)] = h.band_keys(sig)
+    return out
+
+
+@pytest.mark.parametrize("num_perm", [128, 100])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_batched_keys_equal_the_per_record_keys(seed: int, num_perm: int) -> None:
+    texts = _batch_texts(seed)
+    hashers = {WORD_KIND: Hasher(num_perm, seed, 0.7), CHAR_KIND: Hasher(num_perm, seed, 0.8)}
+    words = word_hashes_many(texts)
+    chars = char_shingles_many(texts)
+    trigrams = word_shingles_many(words)
+    for i, t in enumerate(texts):
+        assert np.array_equal(words[i], word_hashes(t)), t
+    for few in ([], [""], ["", ""], ["", "a b"], ["a b", ""]):
+        got = word_hashes_many(few)
+        assert len(got) == len(few) and len(got.values) == got.offsets[-1]
+        assert all(np.array_equal(got[i], word_hashes(t)) for i, t in enumerate(few))
+        if not any(few):
+            assert band_keys_of(few, hashers) == []  # empty texts get no keys
+        assert np.array_equal(chars[i], char_shingles(t)), t
+        assert np.array_equal(trigrams[i], word_shingles(word_hashes(t))), t
+    for kind, sh in ((CHAR_KIND, chars), (WORD_KIND, trigrams)):
+        h = hashers[kind]
+        kperm, oph = h.signatures(sh), h.oph_signatures(sh)
+        for i in range(len(texts)):
+            assert np.array_equal(kperm[i], h.signature(sh[i]))
+            if len(sh[i]):  # the per-record path never asks OPH for an empty set
+                assert np.array_equal(oph[i], h.oph_signature(sh[i]))
+            assert np.array_equal(h.band_keys_many(kperm)[i], h.band_keys(kperm[i]))
+            assert np.array_equal(h.band_keys_many(oph)[i], h.band_keys(oph[i]))
+    batched: dict[int, dict[tuple[str, str], np.ndarray]] = {i: {} for i in range(len(texts))}
+    schemes = set()
+    for bk in band_keys_of(texts, hashers):
+        schemes.add((bk.kind, bk.scheme))
+        for row, keys in zip(bk.rows.tolist(), bk.keys):
+            batched[row][(bk.kind, bk.scheme)] = keys
+    assert schemes == {(CHAR_KIND, "kperm"), (WORD_KIND, "kperm"), (WORD_KIND, "oph")}
+    for i, t in enumerate(texts):
+        ref = _keys_per_record(t, hashers)
+        assert batched[i].keys() == ref.keys(), t
+        for key, keys in ref.items():
+            assert np.array_equal(batched[i][key], keys), (t, key)
+
+
+@pytest.mark.parametrize("num_perm", [64, 100])
+def test_batched_oph_handles_sparse_sets_and_the_top_hash(num_perm: int) -> None:
+    """Bins left empty are densified as one record at a time does; the hash 2**64 - 1
+    falls past the last bin in both."""
+    h = Hasher(num_perm, 3, 0.7)
+    rng = np.random.default_rng(3)
+    sets = [np.unique(rng.integers(0, 2**63, size=n, dtype=np.int64).astype(np.uint64) * np.uint64(2))
+            for n in (1, 2, 5, 40, 63, 64, 300)]
+    sets.append(np.array([5, 2**64 - 1], dtype=np.uint64))
+    sets.append(np.array([2**64 - 1], dtype=np.uint64))
+    sh = Segments(np.concatenate(sets), np.cumsum([0] + [len(s) for s in sets]))
+    got = h.oph_signatures(sh)
+    for i, s in enumerate(sets):
+        assert np.array_equal(got[i], h.oph_signature(s))
+
+
+def test_small_batches_give_the_same_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flushing every few records (batch edges inside files and views) changes nothing."""
+    write_jsonl(tmp_path / "d" / "train.jsonl", _mixed_records() * 2)
+    write_jsonl(tmp_path / "d" / "test.jsonl", texts(B, SHORT))
+    whole = lint([str(tmp_path / "d")], cwd=tmp_path).to_dict()
+    monkeypatch.setattr("dataprep.dedup.stage.BATCH_TEXTS", 3)
+    small = lint([str(tmp_path / "d")], cwd=tmp_path).to_dict()
+    assert small == whole
+    assert whole["summary"]["by_code"].get("DP302")
 
 
 # ------------------------------------------------------------------- length-aware defaults

@@ -29,25 +29,37 @@ class BandStore:
     def __init__(self, bands: int, spill_after: int) -> None:
         self.bands = bands
         self.spill_after = spill_after
-        self._ids: list[int] = []
+        self._ids: list[np.ndarray] = []
         self._keys: list[np.ndarray] = []
+        self._pending = 0
         self._chunks: list[tuple[np.ndarray, np.ndarray]] = []
         self.count = 0
         self._dir: str | None = None
 
     def add(self, rec_id: int, keys: np.ndarray) -> None:
-        self._ids.append(rec_id)
+        self.add_many(np.array([rec_id], dtype=np.int32), keys.reshape(1, -1))
+
+    def add_many(self, rec_ids: np.ndarray, keys: np.ndarray) -> None:
+        """Band keys of many records: ``keys`` has one row of ``bands`` keys per id.
+
+        Grouping sorts all keys, so neither the order of records nor how they were
+        batched changes the candidates.
+        """
+        if len(rec_ids) == 0:
+            return
+        self._ids.append(np.asarray(rec_ids, dtype=np.int32))
         self._keys.append(keys)
-        self.count += 1
-        if len(self._ids) >= _CHUNK:
+        self.count += len(rec_ids)
+        self._pending += len(rec_ids)
+        if self._pending >= _CHUNK:
             self._flush()
 
     def _flush(self) -> None:
         if not self._ids:
             return
-        ids = np.asarray(self._ids, dtype=np.int32)
+        ids = np.concatenate(self._ids)
         keys = np.vstack(self._keys)
-        self._ids, self._keys = [], []
+        self._ids, self._keys, self._pending = [], [], 0
         if self._dir is None and self.count > self.spill_after:
             self._dir = tempfile.mkdtemp(prefix="dataprep-lsh-")
             for old_ids, old_keys in self._chunks:

@@ -27,6 +27,9 @@ with Python's per-process salted ``hash``, so results are the same in every run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 
 WORD_N = 3
@@ -168,3 +171,218 @@ def shingle(normalised: str, kind: str, words: np.ndarray | None = None) -> np.n
     if kind == WORD_KIND:
         return word_shingles(words if words is not None else word_hashes(normalised))
     return char_shingles(normalised)
+
+
+# --------------------------------------------------------------------------- batches
+#
+# The functions below compute exactly what the per-record ones above compute, for many
+# texts at once: every text's values laid end to end in one array, with offsets.  A
+# record costs a few numpy calls per *batch* instead of a few dozen per record, which on
+# long chat records was most of the near-duplicate stage's time (Python and numpy call
+# overhead, not arithmetic).  ``tests/test_dedup.py`` checks them against the per-record
+# functions value for value.
+
+
+@dataclass(frozen=True, slots=True)
+class Segments:
+    """Many records' arrays end to end: record ``i`` owns ``values[offsets[i]:offsets[i + 1]]``."""
+
+    values: np.ndarray
+    offsets: np.ndarray  # intp, one more than there are records, starting at 0
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        return self.values[self.offsets[i] : self.offsets[i + 1]]
+
+    def ids(self) -> np.ndarray:
+        """The record each value belongs to."""
+        return np.repeat(np.arange(len(self), dtype=np.intp), self.sizes())
+
+    def take(self, rows: np.ndarray) -> Segments:
+        """The records at ``rows`` (positions), in that order."""
+        sizes = self.sizes()[rows]
+        offsets = _offsets(sizes)
+        # value j of the result comes from offsets_old[row] + (j - offsets_new[row])
+        shift = np.repeat(self.offsets[:-1][rows] - offsets[:-1], sizes)
+        return Segments(self.values[np.arange(offsets[-1], dtype=np.intp) + shift], offsets)
+
+
+def _offsets(sizes: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(sizes) + 1, dtype=np.intp)
+    np.cumsum(sizes, out=out[1:])
+    return out
+
+
+def _encode_all(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """All texts' UTF-8 bytes end to end, and their offsets."""
+    encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
+    sizes = np.fromiter(map(len, encoded), dtype=np.intp, count=len(encoded))
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8), _offsets(sizes)
+
+
+def _sort_unique(values: np.ndarray, counts: np.ndarray) -> Segments:
+    """Each record's values (``counts[i]`` of them, records in order) sorted and
+    deduplicated, as ``unique_sorted`` does per record.
+
+    One in-place ``sort`` per record: a record's few hundred values sort in cache, and
+    measured faster than one ``lexsort`` or a padded 2-D sort of the whole batch.
+    """
+    off = _offsets(counts)
+    multi = np.flatnonzero(counts > 1)
+    for a, b in zip(off[multi].tolist(), off[multi + 1].tolist()):
+        values[a:b].sort()
+    if len(values) == 0:
+        return Segments(values, off)
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    keep[off[:-1][counts > 0]] = True  # a record's first value, whatever its predecessor
+    if keep.all():  # the common case: no shingle twice in a record
+        return Segments(values, off)
+    rec = np.repeat(np.arange(len(counts), dtype=np.intp), counts)
+    return Segments(values[keep], _offsets(np.bincount(rec[keep], minlength=len(counts))))
+
+
+def _with_singles(values: np.ndarray, counts: np.ndarray, rows: np.ndarray,
+                  single: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Records' values in record order, with one value added for each of ``rows``
+    (ascending, records that have no other value)."""
+    if len(rows) == 0:
+        return values, counts
+    counts = counts.copy()
+    counts[rows] += 1
+    off = _offsets(counts)
+    out = np.empty(int(off[-1]), dtype=_U64)
+    at = np.zeros(len(out), dtype=bool)
+    at[off[rows]] = True
+    out[at] = single
+    out[~at] = values
+    return out, counts
+
+
+#: word hashes are computed over runs of texts of about this many bytes, so the power
+#: tables of ``_powers`` stay small (2 x 8 bytes each: 4 MB), or as long as the longest text
+_HASH_SPAN = 1 << 18
+
+
+def _inside(offsets: np.ndarray, total: int, width: int) -> np.ndarray:
+    """Which of ``total - width + 1`` windows of ``width`` values stay inside one record:
+    all but those starting in the last ``width - 1`` places before a record's end."""
+    ok = np.ones(total, dtype=bool)
+    ends = offsets[1:]
+    for back in range(1, width):
+        ok[ends[ends >= back] - back] = False
+    return ok[: total - width + 1]
+
+
+def word_hashes_many(texts: Sequence[str]) -> Segments:
+    """``word_hashes`` of every text, as one array.
+
+    The hash of a word is the same wherever it stands, so the texts are joined with
+    spaces and hashed as one text (prefix sums over runs of about ``_HASH_SPAN``
+    bytes); an empty text leaves one empty word there, which is dropped.  Like
+    ``word_hashes`` it expects normalised texts: single spaces between words, none at
+    either end.
+    """
+    n = len(texts)
+    if n == 0:
+        return Segments(np.empty(0, dtype=_U64), np.zeros(1, dtype=np.intp))
+    joined = " ".join(texts)
+    if joined.isascii():
+        sizes = np.fromiter(map(len, texts), dtype=np.intp, count=n)
+    else:
+        sizes = np.fromiter((len(t.encode("utf-8", "surrogatepass")) for t in texts), dtype=np.intp, count=n)
+    b = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    spaces = np.flatnonzero(b == 32)
+    starts = np.empty(len(spaces) + 1, dtype=np.intp)
+    starts[0] = 0
+    np.add(spaces, 1, out=starts[1:])
+    ends = np.empty(len(spaces) + 1, dtype=np.intp)
+    ends[:-1] = spaces
+    ends[-1] = len(b)
+    del spaces
+    h = np.empty(len(starts), dtype=_U64)
+    ws = 0
+    while ws < len(starts):
+        we = max(ws + 1, int(np.searchsorted(starts, starts[ws] + _HASH_SPAN)))
+        lo, hi = int(starts[ws]), int(ends[we - 1])
+        pw, ipw = _powers(max(hi - lo, 1))
+        prefix = np.empty(hi - lo + 1, dtype=_U64)
+        prefix[0] = 0
+        np.multiply(b[lo:hi], pw[: hi - lo], out=prefix[1:])
+        np.cumsum(prefix[1:], out=prefix[1:])
+        s = starts[ws:we] - lo
+        e = ends[ws:we] - lo
+        part = prefix[e]
+        part -= prefix[s]
+        part *= ipw[np.minimum(s, len(ipw) - 1)]  # an empty text's word at the very end
+        e -= s
+        part += e.view(_U64) * _K[2]
+        h[ws:we] = part
+        ws = we
+    # a text's first word starts where the text does (an empty text's empty word too)
+    text_start = np.zeros(n, dtype=np.intp)
+    np.cumsum(sizes[:-1] + 1, out=text_start[1:])
+    first_word = np.searchsorted(starts, text_start)
+    empty = sizes == 0
+    counts = np.diff(np.append(first_word, len(starts)))
+    if empty.any():
+        keep = np.ones(len(h), dtype=bool)
+        keep[first_word[empty]] = False
+        h = h[keep]
+        counts[empty] = 0
+    return Segments(mix(h), _offsets(counts))
+
+
+def word_shingles_many(words: Segments) -> Segments:
+    """``word_shingles`` of every record's word hashes."""
+    w, sizes = words.values, words.sizes()
+    if len(w) >= WORD_N:
+        tri = w[:-2] * _K[0]
+        tri += w[1:-1] * _K[1]
+        tri += w[2:] * _K[2]
+        values = mix(tri[_inside(words.offsets, len(w), WORD_N)])
+    else:
+        values = np.empty(0, dtype=_U64)
+    counts = np.maximum(sizes - (WORD_N - 1), 0)
+    # records of one or two words: one shingle, folded as in ``word_shingles``
+    rows = np.flatnonzero((sizes > 0) & (sizes < WORD_N))
+    first = words.offsets[:-1][rows]
+    acc = sizes[rows].astype(_U64)
+    for i in range(WORD_N - 1):
+        more = sizes[rows] > i
+        acc[more] = acc[more] * _K[i % 3] + w[first[more] + i]
+    values, counts = _with_singles(values, counts, rows, mix(acc))
+    return _sort_unique(values, counts)
+
+
+def char_shingles_many(texts: Sequence[str]) -> Segments:
+    """``char_shingles`` of every text."""
+    b, text_off = _encode_all(texts)
+    lengths = np.diff(text_off)
+    if len(b) >= CHAR_N:
+        b64 = b.astype(_U64)
+        m = len(b) - CHAR_N + 1
+        v = b64[:m].copy()
+        for j in range(1, CHAR_N):
+            v <<= _U64(8)
+            v |= b64[j : m + j]
+        del b64
+        values = mix(v[_inside(text_off, len(b), CHAR_N)] | (_U64(CHAR_N) << _U64(56)))
+    else:
+        values = np.empty(0, dtype=_U64)
+    counts = np.maximum(lengths - (CHAR_N - 1), 0)
+    # texts of 1-4 bytes: one shingle, the bytes themselves and the length
+    rows = np.flatnonzero((lengths > 0) & (lengths < CHAR_N))
+    first, size = text_off[:-1][rows], lengths[rows]
+    packed = np.zeros(len(rows), dtype=_U64)
+    for j in range(CHAR_N - 1):
+        more = size > j
+        packed[more] = (packed[more] << _U64(8)) | b[first[more] + j].astype(_U64)
+    values, counts = _with_singles(values, counts, rows, mix(packed | (size.astype(_U64) << _U64(56))))
+    return _sort_unique(values, counts)

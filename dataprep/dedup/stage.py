@@ -1,7 +1,10 @@
 """The near-duplicate stage: MinHash LSH over every valid, non-repeated record.
 
 Per record it keeps a location (file, index, line, byte offset), a split flag, a
-format code, a response digest and band keys; never the text.  At the end it
+format code, a response digest and band keys; never the text.  Band keys are computed a
+batch at a time (``dataprep.dedup.batch``): ``observe`` buffers each view's normalised
+text, up to ``BATCH_CHARS`` characters or ``BATCH_TEXTS`` texts, and ``finish`` flushes
+the rest before grouping.  At the end it
 verifies every candidate pair against the exact shingle-set Jaccard by re-reading the
 records, then builds clusters (DP302), train/eval leaks (DP304) and same-prompt groups
 (DP303).  Bytes per record are reported in the summary.
@@ -18,10 +21,11 @@ from typing import Any
 
 import numpy as np
 
+from dataprep.dedup.batch import BATCH_CHARS, BATCH_TEXTS, band_keys_of, prepare
 from dataprep.dedup.fetch import fetch_many
 from dataprep.dedup.lsh import BandStore
 from dataprep.dedup.minhash import Hasher, jaccard
-from dataprep.dedup.shingles import CHAR_KIND, WORD_KIND, kinds_for, shingle, word_hashes
+from dataprep.dedup.shingles import CHAR_KIND, WORD_KIND, shingle, word_hashes
 from dataprep.model import Record
 from dataprep.normalize import normalize
 from dataprep.records import (
@@ -69,7 +73,7 @@ def _digest8(text: str) -> int:
 
 def _prepare(text: str) -> tuple[str, np.ndarray]:
     """Normalised text and its word hashes."""
-    norm = normalize(text.translate(SEPARATORS))
+    norm = prepare(text)
     return norm, word_hashes(norm)
 
 
@@ -123,6 +127,9 @@ class NearDuplicates:
         self.prompt_repeats: list[tuple[int, int]] = []
         self.result = NearResult()
         self.candidates = 0
+        #: per view, the record ids and normalised texts waiting for ``_flush``
+        self._pending: dict[str, tuple[list[int], list[str]]] = {"full": ([], []), "prompt": ([], [])}
+        self._pending_chars = 0
 
     def _store(self, view: str, kind: str, scheme: str) -> BandStore:
         key = (view, kind, scheme)
@@ -131,15 +138,25 @@ class NearDuplicates:
             st = self.stores[key] = BandStore(self.hashers[kind].bands, self._spill)  # type: ignore[attr-defined]
         return st
 
-    def _index(self, rid: int, view: str, text: str, norm_words: tuple[str, np.ndarray] | None = None) -> None:
-        norm, words = norm_words if norm_words is not None else _prepare(text)
-        for kind in kinds_for(len(words)):
-            sh = shingle(norm, kind, words)
-            if len(sh):
-                h = self.hashers[kind]
-                for scheme in h.schemes(len(sh)):
-                    sig = h.signature(sh) if scheme == "kperm" else h.oph_signature(sh)
-                    self._store(view, kind, scheme).add(rid, h.band_keys(sig))
+    def _index(self, rid: int, view: str, norm: str) -> None:
+        """Queue a record's normalised view for band keys; a full batch is keyed at once."""
+        ids, texts = self._pending[view]
+        ids.append(rid)
+        texts.append(norm)
+        self._pending_chars += len(norm)
+        if self._pending_chars >= BATCH_CHARS or len(ids) >= BATCH_TEXTS:
+            self._flush()
+
+    def _flush(self) -> None:
+        for view, (ids, texts) in self._pending.items():
+            if not ids:
+                continue
+            rids = np.asarray(ids, dtype=np.int64)
+            for got in band_keys_of(texts, self.hashers):
+                self._store(view, got.kind, got.scheme).add_many(rids[got.rows], got.keys)
+            ids.clear()
+            texts.clear()
+        self._pending_chars = 0
 
     def observe(self, rec: Record, valid: bool, split: str) -> None:
         if not valid:
@@ -154,24 +171,25 @@ class NearDuplicates:
         self.offset.append(rec.offset if rec.offset is not None else -1)
         self.split.append(1 if split == "eval" else 0)
         self.fmt.append(_FMT_CODE.get(rec.format, _FMT_CODE[UNKNOWN]))
-        reuse = None
         if exact is not None and exact.last_norm is not None and near_reuses_identity(rec.format):
             # the exact stage normalised the same view already: only separators differ
             norm = exact.last_norm.translate(SEPARATORS)
             while "  " in norm:
                 norm = norm.replace("  ", " ")
             norm = norm.strip(" ")
-            reuse = (norm, word_hashes(norm))
-        self._index(rid, "full", "" if reuse else full_text(rec.format, rec.data), reuse)
+        else:
+            norm = prepare(full_text(rec.format, rec.data))
+        self._index(rid, "full", norm)
         prompt, response = prompt_response(rec.format, rec.data) if self.want_prompt else ("", "")
         self.response.append(_digest8(normalize(response)) if response else 0)
         self.prompt_empty.append(0 if prompt.strip() else 1)
         if prompt.strip():
-            pd = _digest8(normalize(prompt.translate(SEPARATORS)))
+            pnorm = prepare(prompt)
+            pd = _digest8(pnorm)
             first = self.prompt_first.get(pd)
             if first is None:
                 self.prompt_first[pd] = rid
-                self._index(rid, "prompt", prompt)
+                self._index(rid, "prompt", pnorm)
             else:
                 self.prompt_repeats.append((rid, first))
 
@@ -253,6 +271,7 @@ class NearDuplicates:
         return j
 
     def finish(self) -> None:
+        self._flush()
         best: dict[str, dict[tuple[int, int], float]] = {"full": {}, "prompt": {}}
         for (view, kind, _scheme), store in sorted(self.stores.items()):
             pairs = store.candidate_pairs()
