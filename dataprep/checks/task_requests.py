@@ -59,18 +59,23 @@ class TaskRequestsCheck(Check):
         if not (do701 or do702):
             return
         reqs = view.requests(turns)
+        # a conversation's user turns speak of the user's world ("this item"); an
+        # Alpaca instruction or a completion prompt is a task statement
+        chat = "conversation" in layout.families
         if not reqs or view.shows_media(fmt, d, turns):
             return
-        tools: bool | None = None
+        # tools, or a system prompt in a conversation: a deployed assistant (see doable)
+        backed: bool | None = None
         for req in reqs:
             if do701:
-                found = dangling.dangling(req, self._refs, self._min_context)
+                found = dangling.dangling(req, self._refs, self._min_context, chat)
                 if found is not None:
                     emit.at(DANGLING, rec, found.message, found.pointer)
             if do702:
-                if tools is None:
-                    tools = view.uses_tools(fmt, d, turns)
-                bad = doable.undoable(req, self._asks, tools)
+                if backed is None:
+                    backed = view.uses_tools(fmt, d, turns) or (
+                        chat and any(t.role == "system" and t.text.strip() for t in turns))
+                bad = doable.undoable(req, self._asks, backed)
                 if bad is not None:
                     emit.at(UNDOABLE, rec, bad.message, bad.pointer)
 

@@ -157,10 +157,14 @@ class Dangling(NamedTuple):
     pointer: str
 
 
-def dangling(req: Request, refs: References, min_context: int) -> Dangling | None:
-    """Why the request's reference has no material, or None when it has (or has none)."""
+def dangling(req: Request, refs: References, min_context: int, chat: bool = False) -> Dangling | None:
+    """Why the request's reference has no material, or None when it has (or has none).
+
+    ``chat``: the request is a user turn of a conversation, where "this item" or "the
+    previous email" usually points at the user's own world, not at missing material.
+    """
     instr = req.instruction.text
-    ref = _reference(instr, refs, req.history > 0 or req.context >= min_context)
+    ref = _reference(instr, refs, req.history > 0 or req.context >= min_context, chat)
     if ref is None:
         return None
     start, end, forward = ref
@@ -197,7 +201,22 @@ def dangling(req: Request, refs: References, min_context: int) -> Dangling | Non
     return Dangling(message + "; the reply can only be made up", pointer)
 
 
-def _reference(text: str, refs: References, has_context: bool) -> tuple[int, int, bool] | None:
+#: in a conversation a back-reference counts only to one of these: text the user should
+#: have pasted ("this paragraph"), not a thing of the user's world ("this item", "this
+#: problem", "these transfers")
+_MATERIAL_NOUN = re.compile(
+    r"\b(?:articles?|texts?|passages?|paragraphs?|sentences?|phrases?|words?|lists?|code|snippets?|"
+    r"functions?|tables?|data(?: ?sets?)?|documents?|essays?|stor(?:y|ies)|poems?|excerpts?|quotes?|"
+    r"tweets?|headlines?|reviews?|abstracts?|transcripts?|equations?|expressions?|inputs?|"
+    r"image|photo|picture|chart|graph|diagram)\b|文字|文本|文章|段落|句子|诗|代码|表格|数据|列表",
+    re.IGNORECASE)
+#: a user who narrates in the first person ("I bought this item", "Given a choice, I'd
+#: rather ...") talks about their own situation: what "this" names is theirs, not missing
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|we|our|us)\b|我", re.IGNORECASE)
+
+
+def _reference(text: str, refs: References, has_context: bool,
+               chat: bool = False) -> tuple[int, int, bool] | None:
     """The span of the first reference to material in the request part of an
     instruction (a reference inside quoted or appended material is content), or None.
 
@@ -211,12 +230,15 @@ def _reference(text: str, refs: References, has_context: bool) -> tuple[int, int
     if not found:
         return None
     spans = [(*m.span(), True) for _, m in found.get("forward", ())]
-    if not has_context:
+    if not has_context and not (chat and _FIRST_PERSON.search(part)):
         backs = [m for _, m in found.get("back", ())
                  if not _named_before(part, m) and not _clause_before(part, m.start())]
         given = found.get("given", [])
         if given and not refs.generic.any(text):
             backs += [m for _, m in given]
+        if chat:
+            # the noun follows "the given" / "the provided": look a few words on
+            backs = [m for m in backs if _MATERIAL_NOUN.search(part, m.start(), m.end() + 24)]
         spans += [(*m.span(), False) for m in backs]
     return min(spans) if spans else None
 

@@ -105,15 +105,21 @@ class Undoable(NamedTuple):
     kind: str
 
 
-def undoable(req: Request, pats: Requests, tools: bool) -> Undoable | None:
-    """Why the request cannot be done by a text model, or None."""
+def undoable(req: Request, pats: Requests, backed: bool) -> Undoable | None:
+    """Why the request cannot be done by a text model, or None.
+
+    ``backed``: the record gives the model tools, or it is a conversation with a system
+    prompt (an assistant deployed for a service, whose replies about rates, balances or
+    sending a transfer describe that service): web, real-time and physical requests are
+    then not judged.
+    """
     text = req.instruction.text
     part = head(text)
     found = pats.head.by_group(part)
     asks = [(p, m, k) for k in KINDS if k in pats.wanted for p, m in found.get(k, ())]
     asks.sort(key=lambda pmk: pmk[1].start())
     for pattern, m, kind in asks:
-        if tools and kind in TOOL_KINDS:
+        if backed and kind in TOOL_KINDS:
             continue
         if pats.code.any(part):
             return None  # code or markup is text, whatever it draws or fetches
