@@ -31,11 +31,13 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))  # also when imported by a test
 
 import numpy as np
 
 from dataprep import labelmodel
 from dataprep.api import lint
+from tables import markdown_table
 from dataprep.dedup.minhash import jaccard
 from dataprep.dedup.shingles import kinds_for, shingle, word_hashes
 from dataprep.normalize import normalize
@@ -389,14 +391,6 @@ def precision_recall(found: set[int], truth: set[int]) -> tuple[float, float]:
     return (tp / len(found) if found else 1.0), (tp / len(truth) if truth else 1.0)
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [[str(c) for c in header]] + [[str(c) for c in r] for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |" for r in cells]
-    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    return "\n".join(lines)
-
-
 def _ratio(found: set[int], truth: set[int]) -> str:
     return f"{len(found) / len(truth):.2f}" if truth else "-"
 
@@ -440,7 +434,7 @@ def eval_flips(datasets: Sequence[Dataset], tmp: Path, seed: int, rates: Sequenc
               "DP404 flags/inj", "DP404 s"]
     if plain:
         header += ["plain P", "plain R", "plain flags/inj", "plain s"]
-    print(_table(header + ["target (DP404)", ""], rows))
+    print(markdown_table(header + ["target (DP404)", ""], rows))
     print("\n(P: share of flagged records that were flipped; R: share of flipped records flagged; "
           "flags/inj: records flagged per flipped record. plain: TF-IDF + logistic regression + "
           "cleanlab find_label_issues defaults, five folds. DP404 s is the whole lint call.)")
@@ -467,7 +461,7 @@ def eval_conflicts(datasets: Sequence[Dataset], tmp: Path, seed: int, n: int) ->
         if c.near_jaccard:
             print(f"  {ds.name}: near copies' Jaccard min {min(c.near_jaccard):.3f}, "
                   f"median {float(np.median(c.near_jaccard)):.3f}", file=sys.stderr)
-    print(_table(["dataset", "injected", "records", "found", "recall", "target", "",
+    print(markdown_table(["dataset", "injected", "records", "found", "recall", "target", "",
                   "DP401/402 on other records", "lint s"], rows))
     print("\n(DP401 is counted on exact copies, DP402 on near copies; \"other records\" are "
           "findings on records nobody injected: conflicts the data already had.)")
@@ -519,7 +513,7 @@ def eval_timing(tmp: Path, seed: int, n: int, words: int) -> None:
         return
     inner, found, own, workers = proc.stdout.split()
     verdict = ("PASS" if wall <= TIMING_TARGET_S else "FAIL") if (n, words) == (25_000, 230) else ""
-    print(_table(["records", "mean words", "file MB", "labels", "wall s", "records/s", "lint s",
+    print(markdown_table(["records", "mean words", "file MB", "labels", "wall s", "records/s", "lint s",
                   "peak RSS MB", "workers' peak MB", "DP404 findings", f"target <= {TIMING_TARGET_S} s"],
                  [[n, f"{mean_words:.0f}", f"{mb:.1f}", len(ds.classes), f"{wall:.1f}", f"{n / wall:,.0f}",
                    f"{float(inner):.1f}", _mb(own), _mb(workers), found, verdict]]))
@@ -547,7 +541,7 @@ def eval_unmodified(path: Path, tmp: Path, shown: int = 5) -> None:
         given, suggested, quality, rank = m.groups() if m else ("?", "?", "?", "?")
         rows.append([rank, f.line, texts[f.record], given, suggested, quality])
     print(f"The {shown} most likely errors, then {shown} drawn at random (seed 0) from the rest:\n")
-    print(_table(["rank", "line", "text", "given", "suggested", "quality"], rows))
+    print(markdown_table(["rank", "line", "text", "given", "suggested", "quality"], rows))
 
 
 def _rank(message: str) -> int:

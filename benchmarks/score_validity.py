@@ -43,8 +43,10 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))  # also when imported by a test
 
 from dataprep.api import lint
+from tables import markdown_table
 
 DEFAULT_REALDATA = REPO.parent / "shared" / "realdata"
 REPLIES_FILE = REPO / "benchmarks" / "data" / "banking77_replies.json"
@@ -605,14 +607,6 @@ def _selected(names: Sequence[str], patterns: Sequence[str] | None) -> list[str]
     return [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [[str(c) for c in header]] + [[str(c) for c in r] for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |" for r in cells]
-    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    return "\n".join(lines)
-
-
 def report(fr: FamilyResult, full: bool) -> list[str]:
     """Print a family's table, its correlation and the serious-defect check; return failures."""
     print(f"\n## {fr.family}: {fr.metric} vs dataprep score\n")
@@ -621,7 +615,7 @@ def report(fr: FamilyResult, full: bool) -> list[str]:
         note = f" (test {r.test_quality:.3f} - {r.overstatement:.3f} overstated)" if r.overstatement is not None else ""
         rows.append([r.variant, r.train_records, f"{r.outcome:.3f}{note}", f"{r.score:g}", r.verdict,
                      r.top_costs(), "yes" if r.serious else "", f"{r.lint_s:.0f}"])
-    print(_table(["variant", "train records", "outcome", "score", "verdict", "top costs", "serious", "lint s"],
+    print(markdown_table(["variant", "train records", "outcome", "score", "verdict", "top costs", "serious", "lint s"],
                  rows))
     failures = []
     rho, raw = fr.spearman(), fr.spearman(resolution=0.0)
