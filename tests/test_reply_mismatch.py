@@ -61,7 +61,7 @@ def test_cut_replies_train_as_their_whole_answer(tmp_path: Path, monkeypatch: py
     """Half of each intent's replies cut the same way: three answers for the model, not six.
 
     As classes of their own, a cut reply and its whole answer are what the model confuses,
-    and every cut reply read as "the answer to another kind of prompt" (2,295 findings on
+    and every cut reply read as "the answer to another kind of prompt" (2,300 findings on
     the score benchmark's cut-20 variant, 196 after).
     """
     lines = []
