@@ -67,6 +67,10 @@ def lint(
     cache_root: Path | None = None,
     fingerprints: bool = False,
     baseline: str | None = None,
+    jobs: int = 1,
+    engine: str = "local",
+    ray_address: str | None = None,
+    shard_bytes: int | None = None,
     **kwargs: Any,
 ) -> Result:
     """Lint ``paths`` (files, directories, globs, HF folders) and return the result.
@@ -75,7 +79,9 @@ def lint(
     ``cache_root/.dataprep_cache``.  ``fingerprints``: give every record finding the
     content fingerprint of its record (baselines, SARIF and GitLab need them; they cost
     a re-read of files with findings).  ``baseline``: keep only findings not in that
-    baseline file (the score still describes all of the data).
+    baseline file (the score still describes all of the data).  ``jobs``, ``engine``,
+    ``ray_address`` and ``shard_bytes``: where the map phase runs (``dataprep.shards``);
+    the result is the same.
     """
     cfg = config if config is not None else load_config(**kwargs)
     specs = discover(paths, cfg.eval)
@@ -93,7 +99,8 @@ def lint(
             except (KeyError, TypeError, ValueError):
                 result = None  # an entry from another version of the format: recompute
     if result is None:
-        out = run(specs, CHECKS, RULES, cfg, progress)
+        out = run(specs, CHECKS, RULES, cfg, progress, jobs=jobs, engine=engine,
+                  ray_address=ray_address, shard_bytes=shard_bytes)
         result = build_result(out, cfg)
         if fingerprints:
             from dataprep.fingerprint import add_fingerprints

@@ -106,12 +106,21 @@ def cli() -> None:
                    "default gpt-4o-mini-2024-07-18).")
 @click.option("--max-tokens", "max_tokens", type=click.IntRange(min=1), default=None, metavar="N",
               help="Token limit per record for DP501, overriding the model's.")
+@click.option("-j", "--jobs", "jobs", default="1", show_default=True, metavar="N|auto",
+              help="Processes for the per-record work on large JSONL files ('auto': one per core). "
+                   "The report is the same as with 1.")
+@click.option("--engine", type=click.Choice(("local", "ray")), default="local", show_default=True,
+              help="Where the per-record work runs: this machine, or a Ray cluster "
+                   "(pip install 'dataprep-lint[ray]').")
+@click.option("--ray-address", default=None, metavar="ADDRESS",
+              help="Ray cluster to use with --engine ray (default: RAY_ADDRESS, else a local one).")
 def lint(paths: tuple[str, ...], fmt: str, output: str | None, task: str | None,
          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
          fail_under: float | None, strict: bool, exit_zero: bool, config_path: str | None,
          format_hint: str | None, eval_paths: tuple[str, ...], baseline_path: str | None,
          no_cache: bool, files_only: bool, no_summary: bool, no_progress: bool, verbose: bool,
-         max_per_rule: int | None, show_all: bool, model: str | None, max_tokens: int | None) -> None:
+         max_per_rule: int | None, show_all: bool, model: str | None, max_tokens: int | None,
+         jobs: str, engine: str, ray_address: str | None) -> None:
     """Lint datasets at PATHS (files, directories, globs, HF save_to_disk folders).
 
     Without PATHS, the `paths` of the project config are linted.
@@ -129,6 +138,7 @@ def lint(paths: tuple[str, ...], fmt: str, output: str | None, task: str | None,
     if show_all and max_per_rule is not None:
         raise click.UsageError("--show-all and --max-per-rule contradict each other; give one")
     cap = None if show_all else (DEFAULT_MAX_PER_RULE if max_per_rule is None else max_per_rule)
+    n_jobs = _jobs(jobs)
     token_options: dict[str, Any] = {}
     if model is not None:
         from dataprep.tokens import resolve_model
@@ -152,7 +162,8 @@ def lint(paths: tuple[str, ...], fmt: str, output: str | None, task: str | None,
     progress = make_progress(sys.stderr, not no_progress)
     result = run_lint(targets, config=cfg, progress=progress,
                       cache_root=None if no_cache else Path.cwd(),
-                      fingerprints=resolved_fmt in FINGERPRINT_FORMATS, baseline=baseline_path)
+                      fingerprints=resolved_fmt in FINGERPRINT_FORMATS, baseline=baseline_path,
+                      jobs=n_jobs, engine=engine, ray_address=ray_address)
     report = result.to_dict()
     text = render(resolved_fmt, report, color=_use_color(output), verbose=verbose, max_per_rule=cap)
     _write(text, output)
@@ -163,6 +174,22 @@ def lint(paths: tuple[str, ...], fmt: str, output: str | None, task: str | None,
         # one line on stderr says why the run failed, whatever the report format
         click.echo(f"dataprep: failed: {why}", err=True)
     sys.exit(EXIT_OK if exit_zero else code)
+
+
+def _jobs(value: str) -> int:
+    """``--jobs``: a positive number, or ``auto`` for the cores this process may use."""
+    if value.strip().lower() == "auto":
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not on Linux
+            return max(1, os.cpu_count() or 1)
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise click.BadParameter(f"{value!r} is not a positive number or 'auto'", param_hint="--jobs")
+    return n
 
 
 def _step_summary(report: dict[str, Any], max_per_rule: int | None) -> None:

@@ -26,7 +26,7 @@ class Record:
     re-read a record instead of keeping its text.
     """
 
-    __slots__ = ("path", "line", "index", "offset", "data", "format", "chars")
+    __slots__ = ("path", "line", "index", "offset", "data", "format", "chars", "derived")
 
     def __init__(
         self,
@@ -44,6 +44,9 @@ class Record:
         self.format: str = "unknown"
         #: characters of text its layout reads (set by the engine after the record checks)
         self.chars = 0
+        #: what the record's map phase computed for later hooks, by owner (see
+        #: ``Check.derive_many``); filled by the engine, wherever the map phase ran
+        self.derived: dict[str, Any] = {}
 
 
 class ParseFailure:
@@ -143,3 +146,34 @@ def places(spots: Iterable[tuple[int | None, int]]) -> str:
     else:
         nums, word = [str(index + 1) for _, index in spots], "record"
     return f"{word}{'s' if len(nums) > 1 else ''} {', '.join(nums)}"
+
+
+_ABSENT = object()
+
+
+class Derives:
+    """What checks and stages share about the map phase (see ``dataprep.engine``).
+
+    The engine runs a lint in two phases: a *map* phase that sees each record on its own
+    (parsing, record checks, and ``derive_many``) and may run in other processes or on a
+    cluster, and an ordered *reduce* phase (``observe``, ``finish``) in the driver.  A
+    hook whose per-record work is costly and depends on the record alone computes it in
+    ``derive_many``; ``observe`` then reads it with ``derived``, so the costly part runs
+    where the map phase runs and the result is the same wherever that is.
+    """
+
+    def derive_many(self, recs: list[Record]) -> list[Any] | None:
+        """Per record of ``recs`` (one file's, in order), a picklable value for ``observe``.
+
+        Must depend only on each record and the run's options (never on state built from
+        other records), and be cheap to pickle.  None: nothing to derive.
+        """
+        return None
+
+    def derived(self, rec: Record) -> Any:
+        """The value ``derive_many`` gave ``rec`` (computed now if the map phase did not)."""
+        value = rec.derived.get(type(self).__name__, _ABSENT)
+        if value is _ABSENT:
+            got = self.derive_many([rec])
+            value = got[0] if got else None
+        return value

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from dataprep import records
-from dataprep.model import Record, Related
 from hashlib import blake2b
 
+from dataprep.model import Derives, Record, Related
 from dataprep.normalize import normalize
 
 #: distinct outputs beyond which a dataset is not treated as classification
@@ -26,7 +26,9 @@ MIN_INFER_RECORDS = 10
 MAX_LABEL_CHARS = 64
 
 
-class Stage:
+class Stage(Derives):
+    """A shared computation: ``observe`` in the reduce phase, ``derive_many`` in the map phase."""
+
     name = ""
 
     def __init__(self, context: Any) -> None:
@@ -63,14 +65,22 @@ class ExactHashes(Stage):
         #: whether the record just observed repeated an earlier one of its split
         self.last_repeat = False
 
+    def derive_many(self, recs: list[Record]) -> list[bytes | None]:
+        """Map phase: the digest of each record's normalised identity (None: unknown layout)."""
+        out: list[bytes | None] = []
+        for rec in recs:
+            if rec.format == records.UNKNOWN:
+                out.append(None)
+                continue
+            norm = normalize(records.identity(rec.format, rec.data))
+            out.append(blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=16).digest())
+        return out
+
     def observe(self, rec: Record, valid: bool, split: str) -> None:
         self.last_repeat = False
-        self.last_norm: str | None = None
         if not valid:
             return
-        norm = normalize(records.identity(rec.format, rec.data))
-        self.last_norm = norm
-        digest = blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        digest = self.derived(rec)
         if split == "eval":
             self.valid_eval += 1
             key = b"e" + digest

@@ -398,6 +398,11 @@ def token_summary(counts: list[int], population: int, s: TokenSettings) -> dict[
     return out
 
 
+#: the key of the exact count DP501's check leaves with a record it counted (a record's
+#: derived value), so a sampled record is not counted twice
+COUNTED = "TokenCheck"
+
+
 class TokenStats:
     """Stage: a seeded uniform sample of valid training records, counted exactly at the end.
 
@@ -419,9 +424,6 @@ class TokenStats:
         self.seen = 0
         self.next_pick = -1
         self.w = 1.0
-        #: (a record's data, its exact count) left by the check, so a sampled record that
-        #: was counted already is not counted twice (the reference keeps ``is`` honest)
-        self.known: tuple[Any, int] | None = None
         self.result: dict[str, Any] | None = None
 
     def _u(self) -> float:
@@ -435,9 +437,9 @@ class TokenStats:
         self.next_pick = self.seen + int(math.log(self._u()) / math.log1p(-self.w))
 
     def _keep(self, rec: Any) -> int | list[list[Piece]] | None:
-        known = self.known
-        if known is not None and known[0] is rec.data:
-            return known[1]
+        known = rec.derived.get(COUNTED)
+        if known is not None:
+            return int(known)
         seqs = sequences(rec.format, rec.data)
         if seqs is None:
             return None
@@ -449,8 +451,8 @@ class TokenStats:
         if split == "eval":
             return
         if not valid:
-            known = self.known
-            if known is None or known[0] is not rec.data or known[1] <= self.settings.limit:
+            known = rec.derived.get(COUNTED)
+            if known is None or known <= self.settings.limit:
                 return
             # invalid only because DP501 flagged it (as far as we know): it is still
             # trained on, truncated, so it stays in the budget

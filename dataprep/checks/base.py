@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from dataprep.model import SEVERITIES, ParseFailure, Record, Related, Severity
+from dataprep.model import SEVERITIES, Derives, ParseFailure, Record, Related, Severity
 
 CODE_RE = re.compile(r"^DP\d{3}$")
 NAME_RE = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
@@ -173,12 +173,13 @@ class FileInfo:
         self.source_kind = source_kind  # "jsonl", "json", "parquet", "hf"
 
 
-class Check:
+class Check(Derives):
     """Base class of checks: override the hooks you need.
 
     ``rules`` lists the rule classes this check reports; ``formats`` restricts ``check``
     to records of those formats (None: every record); ``stages`` names shared dataset
-    stages (see ``dataprep.stages``) the check needs.
+    stages (see ``dataprep.stages``) the check needs.  ``per_record`` checks run in the
+    map phase (see ``Derives``); the others' ``check`` runs in the reduce phase.
     """
 
     rules: ClassVar[tuple[type[Rule], ...]] = ()
@@ -188,12 +189,18 @@ class Check:
     has_check: ClassVar[bool] = False
     has_observe: ClassVar[bool] = False
     handles_failures: ClassVar[bool] = False
+    #: ``check`` reads the record, the options and per-file settings made in ``start_file``
+    #: only (no state from other records, no stage): it runs in the map phase, possibly in
+    #: another process; what it returns is kept as the record's derived value for ``observe``
+    per_record: ClassVar[bool] = False
+    has_derive: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.has_check = cls.check is not Check.check
         cls.has_observe = cls.observe is not Check.observe
         cls.handles_failures = cls.failure is not Check.failure
+        cls.has_derive = cls.derive_many is not Derives.derive_many
 
     @classmethod
     def needed_stages(cls, enabled: frozenset[str]) -> tuple[str, ...]:
@@ -208,8 +215,8 @@ class Check:
     def start_file(self, info: FileInfo, emit: Emit) -> None:
         """Called before the first record of each file."""
 
-    def check(self, rec: Record, emit: Emit) -> None:
-        """Judge one record on its own."""
+    def check(self, rec: Record, emit: Emit) -> Any:
+        """Judge one record on its own (a ``per_record`` check may return a derived value)."""
 
     def observe(self, rec: Record, valid: bool) -> None:
         """See every record (after ``check``); ``valid`` = no error finding on it."""

@@ -258,6 +258,7 @@ class ChatCheck(Check):
     rules = (UnknownRole, SystemNotFirst, NotAlternating, NoAssistantTurn, NoUserTurn,
              EmptyContent, BadContentPart, BadWeight, BadToolCall, ToolArgumentsNotJson,
              ToolResultWithoutCall, MissingField, WrongType)
+    per_record = True
     formats = frozenset({"conversation"})
 
     def check(self, rec: Record, emit: Emit) -> None:

@@ -17,6 +17,7 @@ from dataprep.checks.base import Check, Emit, FileInfo, Rule
 from dataprep.checks.replies import counted_reply, digest, show
 from dataprep.model import Record
 from dataprep.normalize import normalize
+from dataprep.records import UNKNOWN
 
 DATASET = "<dataset>"
 #: distinct replies whose excerpt is kept for the message (the commonest are among them
@@ -88,20 +89,32 @@ class ReplyDiversityCheck(Check):
     def start_file(self, info: FileInfo, emit: Emit) -> None:
         self._train = info.split == "train"
 
+    def derive_many(self, recs: list[Record]) -> list[tuple[int, int] | None]:
+        """Map phase: (reply digest, prompt digest) of each record with a counted reply."""
+        out: list[tuple[int, int] | None] = []
+        for rec in recs:
+            counted = None if rec.format == UNKNOWN else counted_reply(rec, self._min_words)
+            if counted is None:
+                out.append(None)
+                continue
+            prompt = counted.prompt
+            out.append((counted.digest, digest(normalize(prompt)) if prompt.strip() else 0))
+        return out
+
     def observe(self, rec: Record, valid: bool) -> None:
         if not valid or not self._train:
             return
-        counted = counted_reply(rec, self._min_words)
-        if counted is None:
+        got = self.derived(rec)
+        if got is None:
             return
-        prompt, reply, rd, _ = counted
+        rd, pd = got
         self._counted += 1
-        pd = digest(normalize(prompt)) if prompt.strip() else 0
         entry = self._replies.get(rd)
         if entry is None:
             self._replies[rd] = [1, pd, 0]
             if len(self._excerpt) < _EXCERPTS:
-                self._excerpt[rd] = reply.strip()
+                counted = counted_reply(rec, self._min_words)
+                self._excerpt[rd] = counted.reply.strip() if counted is not None else ""
             return
         entry[0] += 1
         if pd != entry[1]:

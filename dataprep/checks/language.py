@@ -335,20 +335,43 @@ class LanguageCheck(Check):
     def start_file(self, info: FileInfo, emit: Emit) -> None:
         self._on = "DP503" in emit.enabled
 
+    def derive_many(self, recs: list[Record]) -> list[Any]:
+        """Map phase: which side of each record was screened (0 reply, 1 prompt) and how.
+
+        ``(side, screen)``, or None when neither side has enough language to judge (or
+        the layout is unknown).  ``observe`` reads the text again only for the few
+        records it keeps as examples or in the sample.
+        """
+        out: list[Any] = []
+        for rec in recs:
+            got = None
+            if rec.format != records.UNKNOWN:
+                items = _text_turns(rec.format, rec.data)
+                # the reply is what the model learns to write; the prompt is judged only
+                # when there is no reply to judge (prompt-only data, a one-word answer)
+                for k, (_side, role) in enumerate(_SIDES):
+                    text, _pointer = side_text(items, role)
+                    scr = screen(without_names(text), self.min_chars) if text else None
+                    if scr is not None:
+                        got = (k, scr)
+                        break
+            out.append(got)
+        return out
+
+    def _candidate(self, rec: Record, k: int, scr: Screen) -> _Candidate:
+        items = _text_turns(rec.format, rec.data)
+        side, role = _SIDES[k]
+        text, pointer = side_text(items, role)
+        return _Candidate(rec, pointer, text, scr, side, _prompt_of(items))
+
     def observe(self, rec: Record, valid: bool) -> None:
         if not self._on or rec.format == records.UNKNOWN:
             return
-        items = _text_turns(rec.format, rec.data)
-        # the reply is what the model learns to write; the prompt is judged only when
-        # there is no reply to judge (prompt-only data, a one-word answer)
-        for side, role in _SIDES:
-            text, pointer = side_text(items, role)
-            scr = screen(without_names(text), self.min_chars) if text else None
-            if scr is not None:
-                break
-        else:
+        got = self.derived(rec)
+        if got is None:
             self.skipped += 1
             return
+        k, scr = got
         self.screened += 1
         g = self.groups.get(scr.label)
         if g is None:
@@ -356,14 +379,13 @@ class LanguageCheck(Check):
         g.count += 1
         cand: _Candidate | None = None
         if len(g.kept) < KEEP:
-            cand = _Candidate(rec, pointer, text, scr, side, _prompt_of(items))
+            cand = self._candidate(rec, k, scr)
             g.kept.append(cand)
         if self.sample_size > 0:
             h = _mix(self.screened)
             full = len(self.sample) >= self.sample_size
             if not full or h < -self.sample[0][0]:
-                entry = (-h, self.screened, cand or _Candidate(rec, pointer, text, scr, side,
-                                                          _prompt_of(items)))
+                entry = (-h, self.screened, cand or self._candidate(rec, k, scr))
                 if full:
                     heapq.heapreplace(self.sample, entry)
                 else:

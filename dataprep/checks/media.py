@@ -29,6 +29,7 @@ class MediaCheck(Check):
     """Compares each media list with its placeholders, through the layout's ``media`` view."""
 
     rules = (MediaMismatch,)
+    per_record = True
 
     def check(self, rec: Record, emit: Emit) -> None:
         for m in records.get(rec.format).media(rec.data):

@@ -249,6 +249,7 @@ class PiiCheck(Check):
     """Runs the DP6xx patterns over every text of every record."""
 
     rules = _RULES
+    per_record = True
 
     def __init__(self, options: Mapping[str, Mapping[str, Any]], context: Any) -> None:
         super().__init__(options, context)

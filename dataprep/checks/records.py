@@ -208,6 +208,7 @@ class RecordFormatsCheck(Check):
     rules = (CompletionEmpty, AlpacaEmpty, PreferenceIdentical, PreferenceEmpty,
              PreferenceHistoryMismatch, MissingLabel, EmptyLabel, EmptyText, TextEmpty,
              PromptEmpty, MissingField, WrongType)
+    per_record = True
 
     def check(self, rec: Record, emit: Emit) -> None:
         fmt = rec.format

@@ -26,7 +26,7 @@ from dataprep import labelmodel
 from dataprep.checks.base import Check, Emit, FileInfo, Rule
 from dataprep.checks.replies import EXCERPT_CHARS, counted_reply, show
 from dataprep.model import Record
-from dataprep.records import SEPARATORS
+from dataprep.records import SEPARATORS, UNKNOWN
 
 CODE = "DP510"
 #: the model must beat guessing the commonest reply by this share of the possible gain
@@ -146,23 +146,34 @@ class ReplyMismatchCheck(Check):
         self._file += 1
         self._train = info.split == "train"
 
+    def derive_many(self, recs: list[Record]) -> list[tuple[int, str] | None] | None:
+        """Map phase: (reply digest, the end of the prompt) of each record with a counted
+        reply and a prompt: the question being answered (a shared system prompt first)."""
+        if not self._available:
+            return None
+        out: list[tuple[int, str] | None] = []
+        for rec in recs:
+            counted = None if rec.format == UNKNOWN else counted_reply(rec, self._min_words)
+            text = counted.prompt.translate(SEPARATORS).strip() if counted is not None else ""
+            out.append((counted.digest, text[-labelmodel.WORD_CHARS:])
+                       if counted is not None and text else None)
+        return out
+
     def observe(self, rec: Record, valid: bool) -> None:
         if not valid or not self._train or not self._available:
             return
-        counted = counted_reply(rec, self._min_words)
-        if counted is None:
+        got = self.derived(rec)
+        if got is None:
             return
-        prompt, reply, rd, normal = counted
-        text = prompt.translate(SEPARATORS).strip()
-        if not text:
-            return
+        rd, tail = got
         self._counted += 1
         self._counts[rd] += 1
         if self._counts[rd] == 2:
-            self._excerpt[rd] = reply.strip()[: EXCERPT_CHARS * 2]
-            self._head[rd] = normal[:_HEAD_CHARS]
-        # the end of the prompt: the question being answered (a shared system prompt first)
-        row = _Row(self._file, rec, rd, text[-labelmodel.WORD_CHARS:])
+            counted = counted_reply(rec, self._min_words)
+            if counted is not None:
+                self._excerpt[rd] = counted.reply.strip()[: EXCERPT_CHARS * 2]
+                self._head[rd] = counted.normal[:_HEAD_CHARS]
+        row = _Row(self._file, rec, rd, tail)
         if len(self._rows) < self._max_records:
             self._rows.append(row)
             return

@@ -38,6 +38,7 @@ class TaskAnswersCheck(Check):
     """Pairs each assistant reply with the prompt it answers and runs DP703 and DP704."""
 
     rules = (NonTextReply, WrongArithmetic)
+    per_record = True
     formats = frozenset({"alpaca", "conversation", "completion"})
 
     def __init__(self, options: Any, context: Any) -> None:

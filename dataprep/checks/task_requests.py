@@ -32,6 +32,7 @@ class TaskRequestsCheck(Check):
     """Reads each instruction record's requests for DP701, DP702 and DP705."""
 
     rules = (dangling.DanglingReference, doable.NotTextDoable, merged.MergedInstructions)
+    per_record = True
     formats = frozenset({"alpaca", "conversation", "completion"})
 
     def __init__(self, options: Any, context: Any) -> None:

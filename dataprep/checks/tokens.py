@@ -81,6 +81,7 @@ class TokenCheck(Check):
 
     rules = (OverLimit,)
     stages = ("tokens",)
+    per_record = True
 
     def __init__(self, options: Mapping[str, Mapping[str, Any]], context: Any) -> None:
         super().__init__(options, context)
@@ -95,19 +96,19 @@ class TokenCheck(Check):
         else:
             self.where = f"{s.model.name}'s {s.limit:,}-token training example limit"
 
-    def check(self, rec: Record, emit: Emit) -> None:
+    def check(self, rec: Record, emit: Emit) -> int | None:
+        """DP501; returns the exact token count when it counted (the tokens stage reuses it)."""
         d = rec.data
         plain = records.get(rec.format).plain_messages(d)
         if plain is not None and _chat_chars(d, self.char_budget):
-            return  # the common case: a chat of plain messages far below the limit
+            return None  # the common case: a chat of plain messages far below the limit
         seqs = sequences(rec.format, d)
         if seqs is None or upper_bound(seqs) <= self.limit:
-            return
+            return None
         enc = self.settings.enc
         n, pointer = count_sequences(seqs, enc, self.limit)
-        self.stats.known = (d, n)
         if n <= self.limit:
-            return
+            return n
         what = describe(rec.format, d)
         if enc.exact:
             size = f"{n:,} tokens ({enc.name}, {what})"
@@ -116,6 +117,7 @@ class TokenCheck(Check):
                     f"no tokenizer bundled for {self.settings.model.name}; {what})")
         emit.at("DP501", rec, f"{size}, over {self.where}: the end of the example is cut off "
                               "in training", pointer)
+        return n
 
 
 def _chat_chars(d: Mapping[str, Any], budget: int) -> bool:

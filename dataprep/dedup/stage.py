@@ -1,10 +1,11 @@
 """The near-duplicate stage: MinHash LSH over every valid, non-repeated record.
 
 Per record it keeps a location (file, index, line, byte offset), a split flag, a
-format code, a response digest and band keys; never the text.  Band keys are computed a
-batch at a time (``dataprep.dedup.batch``): ``observe`` buffers each view's normalised
-text, up to ``BATCH_CHARS`` characters or ``BATCH_TEXTS`` texts, and ``finish`` flushes
-the rest before grouping.  At the end it
+format code, a response digest and band keys; never the text.  Band keys are computed
+in the map phase, a batch of records at a time (``derive_many``, with
+``dataprep.dedup.batch``), wherever that phase runs; ``observe`` queues them, up to
+``BATCH_TEXTS`` keys, for the band stores, and ``finish`` flushes the rest before
+grouping.  At the end it
 verifies every candidate pair against the exact shingle-set Jaccard by re-reading the
 records, then builds clusters (DP302), train/eval leaks (DP304) and same-prompt groups
 (DP303).  Bytes per record are reported in the summary.
@@ -21,18 +22,16 @@ from typing import Any
 
 import numpy as np
 
-from dataprep.dedup.batch import BATCH_CHARS, BATCH_TEXTS, band_keys_of, prepare
+from dataprep.dedup.batch import BATCH_TEXTS, band_keys_of, prepare
 from dataprep.dedup.fetch import fetch_many
 from dataprep.dedup.lsh import BandStore
 from dataprep.dedup.minhash import Hasher, jaccard
 from dataprep.dedup.shingles import CHAR_KIND, WORD_KIND, shingle, word_hashes
-from dataprep.model import Record
+from dataprep.model import Derives, Record
 from dataprep.normalize import normalize
 from dataprep.records import (
     FORMATS,
-    SEPARATORS,
     UNKNOWN,
-    near_reuses_identity,
     prompt_response,
 )
 from dataprep.records import get as layout_of
@@ -92,7 +91,7 @@ class NearResult:
     prompt: list[Edge] = field(default_factory=list)
 
 
-class NearDuplicates:
+class NearDuplicates(Derives):
     """Stage "near" (see ``dataprep.stages``)."""
 
     name = "near"
@@ -127,9 +126,9 @@ class NearDuplicates:
         self.prompt_repeats: list[tuple[int, int]] = []
         self.result = NearResult()
         self.candidates = 0
-        #: per view, the record ids and normalised texts waiting for ``_flush``
-        self._pending: dict[str, tuple[list[int], list[str]]] = {"full": ([], []), "prompt": ([], [])}
-        self._pending_chars = 0
+        #: per (view, kind, scheme), the record ids and band keys waiting for ``_flush``
+        self._pending: dict[tuple[str, str, str], tuple[list[int], list[np.ndarray]]] = {}
+        self._pending_n = 0
 
     def _store(self, view: str, kind: str, scheme: str) -> BandStore:
         key = (view, kind, scheme)
@@ -138,25 +137,65 @@ class NearDuplicates:
             st = self.stores[key] = BandStore(self.hashers[kind].bands, self._spill)  # type: ignore[attr-defined]
         return st
 
-    def _index(self, rid: int, view: str, norm: str) -> None:
-        """Queue a record's normalised view for band keys; a full batch is keyed at once."""
-        ids, texts = self._pending[view]
-        ids.append(rid)
-        texts.append(norm)
-        self._pending_chars += len(norm)
-        if self._pending_chars >= BATCH_CHARS or len(ids) >= BATCH_TEXTS:
+    def derive_many(self, recs: list[Record]) -> list[Any]:
+        """Map phase: per record, its views' band keys and digests (None: unknown layout).
+
+        Band keys are made for the whole batch at once (``band_keys_of``); each record
+        gets ``(response digest, prompt empty, prompt digest or 0, full-text keys,
+        prompt keys)`` where keys are ``((kind, scheme), row)`` pairs.  Exact repeats and
+        invalid records get keys too; ``observe`` drops them.
+        """
+        out: list[Any] = [None] * len(recs)
+        full_rows: list[int] = []
+        full_texts: list[str] = []
+        prompt_rows: list[int] = []
+        prompt_texts: list[str] = []
+        heads: list[Any] = []
+        for i, rec in enumerate(recs):
+            fmt = rec.format
+            if fmt == UNKNOWN:
+                heads.append(None)
+                continue
+            full_rows.append(i)
+            full_texts.append(prepare(full_text(fmt, rec.data)))
+            prompt, response = prompt_response(fmt, rec.data) if self.want_prompt else ("", "")
+            pd = 0
+            if prompt.strip():
+                pnorm = prepare(prompt)
+                pd = _digest8(pnorm)
+                prompt_rows.append(i)
+                prompt_texts.append(pnorm)
+            heads.append((_digest8(normalize(response)) if response else 0,
+                          0 if prompt.strip() else 1, pd))
+        keys: dict[int, tuple[list[Any], list[Any]]] = {i: ([], []) for i in full_rows}
+        for side, rows, texts in ((0, full_rows, full_texts), (1, prompt_rows, prompt_texts)):
+            if not texts:
+                continue
+            for got in band_keys_of(texts, self.hashers):
+                where = (got.kind, got.scheme)
+                for row, k in zip(got.rows.tolist(), got.keys):
+                    keys[rows[row]][side].append((where, k))
+        for i in full_rows:
+            full, prompt = keys[i]
+            out[i] = (*heads[i], tuple(full), tuple(prompt))
+        return out
+
+    def _index(self, rid: int, view: str, found: tuple[tuple[tuple[str, str], np.ndarray], ...]) -> None:
+        """Queue a record's band keys of one view; a full batch goes to the stores at once."""
+        for (kind, scheme), k in found:
+            ids, rows = self._pending.setdefault((view, kind, scheme), ([], []))
+            ids.append(rid)
+            rows.append(k)
+            self._pending_n += 1
+        if self._pending_n >= BATCH_TEXTS:
             self._flush()
 
     def _flush(self) -> None:
-        for view, (ids, texts) in self._pending.items():
-            if not ids:
-                continue
-            rids = np.asarray(ids, dtype=np.int64)
-            for got in band_keys_of(texts, self.hashers):
-                self._store(view, got.kind, got.scheme).add_many(rids[got.rows], got.keys)
-            ids.clear()
-            texts.clear()
-        self._pending_chars = 0
+        for (view, kind, scheme), (ids, rows) in sorted(self._pending.items()):
+            if ids:
+                self._store(view, kind, scheme).add_many(np.asarray(ids, dtype=np.int64), np.vstack(rows))
+        self._pending.clear()
+        self._pending_n = 0
 
     def observe(self, rec: Record, valid: bool, split: str) -> None:
         if not valid:
@@ -164,6 +203,10 @@ class NearDuplicates:
         exact = self.context.stages.get("exact")
         if exact is not None and exact.last_repeat:
             return  # an exact repeat is DP301's; its text is its first copy's
+        got = self.derived(rec)
+        if got is None:
+            return
+        response, prompt_empty, pd, full, prompt = got
         rid = len(self.file)
         self.file.append(len(self.context.files) - 1)
         self.index.append(rec.index)
@@ -171,25 +214,14 @@ class NearDuplicates:
         self.offset.append(rec.offset if rec.offset is not None else -1)
         self.split.append(1 if split == "eval" else 0)
         self.fmt.append(_FMT_CODE.get(rec.format, _FMT_CODE[UNKNOWN]))
-        if exact is not None and exact.last_norm is not None and near_reuses_identity(rec.format):
-            # the exact stage normalised the same view already: only separators differ
-            norm = exact.last_norm.translate(SEPARATORS)
-            while "  " in norm:
-                norm = norm.replace("  ", " ")
-            norm = norm.strip(" ")
-        else:
-            norm = prepare(full_text(rec.format, rec.data))
-        self._index(rid, "full", norm)
-        prompt, response = prompt_response(rec.format, rec.data) if self.want_prompt else ("", "")
-        self.response.append(_digest8(normalize(response)) if response else 0)
-        self.prompt_empty.append(0 if prompt.strip() else 1)
-        if prompt.strip():
-            pnorm = prepare(prompt)
-            pd = _digest8(pnorm)
+        self._index(rid, "full", full)
+        self.response.append(response)
+        self.prompt_empty.append(prompt_empty)
+        if pd:
             first = self.prompt_first.get(pd)
             if first is None:
                 self.prompt_first[pd] = rid
-                self._index(rid, "prompt", pnorm)
+                self._index(rid, "prompt", prompt)
             else:
                 self.prompt_repeats.append((rid, first))
 

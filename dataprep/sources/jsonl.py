@@ -69,21 +69,29 @@ def not_object_detail(value: Any) -> str:
     return f"line holds {kind}, not a JSON object"
 
 
-def read_jsonl(path: str, fh: IO[bytes], progress: Any = None) -> Iterator[Any]:
+def read_jsonl(path: str, fh: IO[bytes], progress: Any = None, *, start: int = 0,
+               stop: int | None = None) -> Iterator[Any]:
     """Yield Records, ParseFailures and FileNotes for a JSONL byte stream.
 
     The loop is the hot path: one ``orjson.loads`` per line, nothing per record that
     is not needed; line classification happens only on failure.
+
+    A shard of a file (``dataprep.shards``) passes the byte offset ``fh`` is at
+    (``start``, at the start of a line) and ``stop``: lines that start at or after it
+    belong to the next shard.  Lines and indexes then count from the shard's start
+    (the engine rebases them); offsets are the file's.
     """
     line_no = 0
     index = 0
-    offset = 0
+    offset = start
     crlf = 0
     blank_only = True
     pending_tick = 0
     for raw in fh:
+        if stop is not None and offset >= stop:
+            break
         line_no += 1
-        start = offset
+        begin = offset
         offset += len(raw)
         terminated = raw.endswith(b"\n")
         body = raw
@@ -92,7 +100,7 @@ def read_jsonl(path: str, fh: IO[bytes], progress: Any = None) -> Iterator[Any]:
             if body.endswith(b"\r"):
                 body = body[:-1]
                 crlf += 1
-        if line_no == 1 and body.startswith(BOM):
+        if begin == 0 and body.startswith(BOM):
             body = body[3:]
             yield FileNote(path, "bom", "file starts with a UTF-8 byte-order mark", 1)
         if not body.strip():
@@ -109,7 +117,7 @@ def read_jsonl(path: str, fh: IO[bytes], progress: Any = None) -> Iterator[Any]:
             yield ParseFailure(path, line_no, index, "not-object", not_object_detail(data))
             index += 1
             continue
-        yield Record(path, line_no, index, start, data)
+        yield Record(path, line_no, index, begin, data)
         index += 1
         if progress is not None:
             pending_tick += 1

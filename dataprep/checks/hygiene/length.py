@@ -251,43 +251,43 @@ class LengthStats:
         self._ptrs: list[str] = []
         self._paths: list[str] = []
         self._file_id = 0
-        self._pending: list[tuple[int, int, int, int]] = []
 
     def start_file(self, path: str) -> None:
         self._paths.append(path)
         self._file_id = len(self._paths) - 1
 
-    def start_record(self) -> None:
-        self._pending = []
+    def reply(self, pending: list[tuple[Any, ...]], text: str, prompt: str | None,
+              pointer: str | None, index: int) -> None:
+        """Note one assistant reply in ``pending`` (``pointer`` None: ``/messages/<index>/content``).
 
-    def reply(self, text: str, prompt: str | None, pointer: str | None, index: int) -> None:
-        """Note one assistant reply (``pointer`` None: ``/messages/<index>/content``)."""
+        Runs in the map phase: it keeps raw values (the filler text, the prompt's cue)
+        and ``observe`` numbers them, in record order, in the reduce phase.
+        """
         stripped = text.strip()
         if not stripped:
             return
         n = len(stripped)
-        filler = self._filler_id(stripped) if n <= self._trivial_max else -1
-        cue = _UNJUDGED
+        filler = stripped if n <= self._trivial_max and _norm_reply(stripped) in self._trivial else None
+        cue: int | str = _UNJUDGED
         if n <= _JUDGE_CHARS and prompt:
             what = asks_for_more(prompt)
-            cue = _NOT_ASKED if what is None else self._cue_id(what)
-        self._pending.append((n, self._pointer_id(pointer, index), filler, cue))
+            cue = _NOT_ASKED if what is None else what
+        pending.append((n, pointer, index, filler, cue))
 
-    def observe(self, rec: Record, valid: bool) -> None:
-        pending, self._pending = self._pending, []
+    def observe(self, rec: Record, valid: bool, pending: list[tuple[Any, ...]] | None) -> None:
         if not valid or not pending:
             return
         line = rec.line or 0
-        for length, ptr_id, filler, cue in pending:
-            if filler >= 0:
+        for length, pointer, index, filler, cue in pending:
+            if filler is not None:
                 self._short.append(len(self._len))
-                self._short_text.append(filler)
+                self._short_text.append(self._filler_id(filler))
             self._len.append(length)
             self._file.append(self._file_id)
             self._line.append(line)
             self._rec.append(rec.index)
-            self._ptr.append(ptr_id)
-            self._cue.append(cue)
+            self._ptr.append(self._pointer_id(pointer, index))
+            self._cue.append(cue if type(cue) is int else self._cue_id(cue))
 
     def finish(self, emit: Emit, opts: Any, generative: bool) -> None:
         trivial: set[int] = set()
@@ -341,9 +341,6 @@ class LengthStats:
         return cid if cid < 65536 else _UNJUDGED
 
     def _filler_id(self, stripped: str) -> int:
-        norm = _norm_reply(stripped)
-        if norm not in self._trivial:
-            return -1
         fid = self._filler_ids.get(stripped)
         if fid is None:
             fid = self._filler_ids[stripped] = len(self._fillers)

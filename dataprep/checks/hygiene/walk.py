@@ -20,6 +20,7 @@ class HygieneCheck(Check):
     rules = (length.LengthOutlier, characters.TextHygiene, leftovers.TemplateLeftover,
              truncated.TruncatedReply, repeated.Repetition)
     stages = ("task",)
+    per_record = True
 
     def __init__(self, options: Any, context: Any) -> None:
         super().__init__(options, context)
@@ -39,6 +40,7 @@ class HygieneCheck(Check):
         self._rep_chars = int(o508["min_chars"])
         self._rep_k = repeated.probe_count(self._rep_coverage)
         self._prompt: str | None = None
+        self._pending: list[tuple[Any, ...]] = []
         self._do502 = self._do505 = self._do506 = self._do507 = self._do508 = False
 
     # -- lifecycle
@@ -50,8 +52,8 @@ class HygieneCheck(Check):
         self._do506 = self._do506 and bool(self._leftovers)
         self._lengths.start_file(info.path)
 
-    def check(self, rec: Record, emit: Emit) -> None:
-        self._lengths.start_record()
+    def check(self, rec: Record, emit: Emit) -> list[tuple[Any, ...]] | None:
+        self._pending = []
         self._prompt = None
         fmt = rec.format
         d = rec.data
@@ -81,9 +83,10 @@ class HygieneCheck(Check):
                         self._prompt = t.text
                     self._turn(rec, emit, t.role, t.text, t.pointer, -1)
                 after_user = t.role == "user"
+        return self._pending or None
 
     def observe(self, rec: Record, valid: bool) -> None:
-        self._lengths.observe(rec, valid)
+        self._lengths.observe(rec, valid, self.derived(rec))
 
     def finish(self, emit: Emit) -> None:
         if "DP502" in self.context.enabled:
@@ -119,7 +122,7 @@ class HygieneCheck(Check):
                 if cut:
                     emit.at("DP507", rec, cut, ptr)
             if self._do502:
-                self._lengths.reply(text, self._prompt, pointer, index)
+                self._lengths.reply(self._pending, text, self._prompt, pointer, index)
         if (self._do508 and len(text) >= self._rep_chars
                 and repeated.repeats_near(text, self._rep_k)):
             what = repeated.repetition(text, self._rep_ngram, self._rep_repeats,

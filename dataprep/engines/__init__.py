@@ -1,0 +1,1 @@
+"""Engines that run the per-shard map phase: local processes and Ray."""
