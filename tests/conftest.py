@@ -20,7 +20,8 @@ def ray_cluster() -> Iterator[Any]:
 
     started = not ray.is_initialized()
     if started:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+        # "local": a new instance even if `ray start` left a cluster on this machine
+        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
                  logging_level=logging.ERROR)
     yield ray
     if started:

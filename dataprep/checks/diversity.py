@@ -14,10 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from dataprep.checks.base import Check, Emit, FileInfo, Rule
-from dataprep.checks.replies import counted_reply, digest, show
+from dataprep.checks.replies import counted_replies, counted_reply, digest, show
 from dataprep.model import Record
 from dataprep.normalize import normalize
-from dataprep.records import UNKNOWN
 
 DATASET = "<dataset>"
 #: distinct replies whose excerpt is kept for the message (the commonest are among them
@@ -92,8 +91,7 @@ class ReplyDiversityCheck(Check):
     def derive_many(self, recs: list[Record]) -> list[tuple[int, int] | None]:
         """Map phase: (reply digest, prompt digest) of each record with a counted reply."""
         out: list[tuple[int, int] | None] = []
-        for rec in recs:
-            counted = None if rec.format == UNKNOWN else counted_reply(rec, self._min_words)
+        for counted in counted_replies(recs, self._min_words):
             if counted is None:
                 out.append(None)
                 continue

@@ -360,6 +360,19 @@ class LabelsCheck(Check):
             self.labels.append(LabelInfo(text, is_str, where, lid))
         return lid
 
+    def derive_many(self, recs: list[Record]) -> list[tuple[str, bool, bytes | None] | None]:
+        """Map phase: each record's label, whether it is a string, and the digest of its
+        normalised input (None: no input)."""
+        out: list[tuple[str, bool, bytes | None] | None] = []
+        for rec in recs:
+            got = None if rec.format == records.UNKNOWN else label_of(rec.format, rec.data)
+            if got is None:
+                out.append(None)
+                continue
+            norm = normalize(input_of(rec.format, rec.data))
+            out.append((got[0], got[1], _digest(norm) if norm else None))
+        return out
+
     def observe(self, rec: Record, valid: bool) -> None:
         near = self.near
         rid = -1
@@ -368,7 +381,7 @@ class LabelsCheck(Check):
             rid -= 1
         lid, digest8 = -1, 0
         if valid and not self.overflow:
-            got = label_of(rec.format, rec.data)
+            got = self.derived(rec)
             if got is not None:
                 file_no = len(self.context.files) - 1
                 where = (file_no, rec.line, rec.index)
@@ -376,10 +389,9 @@ class LabelsCheck(Check):
                 if lid >= 0:
                     self.labels[lid].count += 1
                     self.labelled += 1
-                    norm = normalize(input_of(rec.format, rec.data))
-                    if norm and not self.overflow:
+                    d = got[2]
+                    if d is not None and not self.overflow:
                         split = self.context.files[file_no].split
-                        d = _digest(norm)
                         digest8 = int.from_bytes(d[:8], "little")
                         key = (b"e" if split == "eval" else b"t") + d
                         if key in self.first:

@@ -46,6 +46,27 @@ def counted_reply(rec: Record, min_words: int) -> CountedReply | None:
     return CountedReply(prompt, reply, digest(norm), norm)
 
 
+#: the last batch ``counted_replies`` read: (the batch, min_words, its readings); the
+#: batch itself is held, so an identity test can never match a new list at its address
+_LAST: tuple[list[Record], int, list[CountedReply | None]] | None = None
+
+
+def counted_replies(recs: list[Record], min_words: int) -> list[CountedReply | None]:
+    """``counted_reply`` of each record of a map-phase batch (unknown layouts: None).
+
+    DP509 and DP510 derive from the same batch one after the other, usually with the
+    same ``min_words``: the second gets the first's readings instead of normalising
+    every reply again.
+    """
+    global _LAST
+    last = _LAST
+    if last is not None and last[0] is recs and last[1] == min_words:
+        return last[2]
+    got = [None if rec.format == records.UNKNOWN else counted_reply(rec, min_words) for rec in recs]
+    _LAST = (recs, min_words, got)
+    return got
+
+
 def show(text: str) -> str:
     """A reply quoted on one line, cut to ``EXCERPT_CHARS``."""
     one = " ".join(text.split())

@@ -24,9 +24,9 @@ from typing import Any
 
 from dataprep import labelmodel
 from dataprep.checks.base import Check, Emit, FileInfo, Rule
-from dataprep.checks.replies import EXCERPT_CHARS, counted_reply, show
+from dataprep.checks.replies import EXCERPT_CHARS, counted_replies, counted_reply, show
 from dataprep.model import Record
-from dataprep.records import SEPARATORS, UNKNOWN
+from dataprep.records import SEPARATORS
 
 CODE = "DP510"
 #: the model must beat guessing the commonest reply by this share of the possible gain
@@ -152,8 +152,7 @@ class ReplyMismatchCheck(Check):
         if not self._available:
             return None
         out: list[tuple[int, str] | None] = []
-        for rec in recs:
-            counted = None if rec.format == UNKNOWN else counted_reply(rec, self._min_words)
+        for counted in counted_replies(recs, self._min_words):
             text = counted.prompt.translate(SEPARATORS).strip() if counted is not None else ""
             out.append((counted.digest, text[-labelmodel.WORD_CHARS:])
                        if counted is not None and text else None)
