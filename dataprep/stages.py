@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from hashlib import blake2b
 from typing import Any
 
 from dataprep import records
-from hashlib import blake2b
-
 from dataprep.model import Derives, Record, Related
 from dataprep.normalize import normalize
 
@@ -44,6 +43,28 @@ class Stage(Derives):
         return {}
 
 
+#: the last batch ``identity_norms`` read: (the batch, its texts); the batch itself is
+#: held, so an identity test can never match a new list at its address
+_LAST_NORMS: tuple[list[Record], list[str | None]] | None = None
+
+
+def identity_norms(recs: list[Record]) -> list[str | None]:
+    """Each record's normalised identity text (None: unknown layout), once per batch.
+
+    The exact stage hashes it and the near-duplicate stage compares the same text for
+    most layouts (separators aside), so the second reader of a map-phase batch gets
+    the first one's texts instead of normalising every record again.
+    """
+    global _LAST_NORMS
+    last = _LAST_NORMS
+    if last is not None and last[0] is recs:
+        return last[1]
+    got = [None if rec.format == records.UNKNOWN
+           else normalize(records.identity(rec.format, rec.data)) for rec in recs]
+    _LAST_NORMS = (recs, got)
+    return got
+
+
 class ExactHashes(Stage):
     """Normalised content hashes of valid records: effective-example counts and first copies.
 
@@ -67,14 +88,9 @@ class ExactHashes(Stage):
 
     def derive_many(self, recs: list[Record]) -> list[bytes | None]:
         """Map phase: the digest of each record's normalised identity (None: unknown layout)."""
-        out: list[bytes | None] = []
-        for rec in recs:
-            if rec.format == records.UNKNOWN:
-                out.append(None)
-                continue
-            norm = normalize(records.identity(rec.format, rec.data))
-            out.append(blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=16).digest())
-        return out
+        return [None if norm is None
+                else blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+                for norm in identity_norms(recs)]
 
     def observe(self, rec: Record, valid: bool, split: str) -> None:
         self.last_repeat = False

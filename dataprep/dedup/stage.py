@@ -31,11 +31,14 @@ from dataprep.model import Derives, Record
 from dataprep.normalize import normalize
 from dataprep.records import (
     FORMATS,
+    SEPARATORS,
     UNKNOWN,
+    near_reuses_identity,
     prompt_response,
 )
 from dataprep.records import get as layout_of
 from dataprep.records import near_text as full_text
+from dataprep.stages import identity_norms
 
 _FMT_CODE = {f: i for i, f in enumerate((*FORMATS, UNKNOWN))}
 _FMT_NAME = {i: f for f, i in _FMT_CODE.items()}
@@ -151,13 +154,22 @@ class NearDuplicates(Derives):
         prompt_rows: list[int] = []
         prompt_texts: list[str] = []
         heads: list[Any] = []
+        norms = identity_norms(recs)
         for i, rec in enumerate(recs):
             fmt = rec.format
             if fmt == UNKNOWN:
                 heads.append(None)
                 continue
             full_rows.append(i)
-            full_texts.append(prepare(full_text(fmt, rec.data)))
+            norm = norms[i]
+            if norm is not None and near_reuses_identity(fmt):
+                # the exact stage's normalised text: only separators differ
+                norm = norm.translate(SEPARATORS)
+                while "  " in norm:
+                    norm = norm.replace("  ", " ")
+                full_texts.append(norm.strip(" "))
+            else:
+                full_texts.append(prepare(full_text(fmt, rec.data)))
             prompt, response = prompt_response(fmt, rec.data) if self.want_prompt else ("", "")
             pd = 0
             if prompt.strip():

@@ -161,6 +161,12 @@ def preference(fmt: str, d: Mapping[str, Any]) -> Pair | None:
     return get(fmt).preference(d)
 
 
+def near_reuses_identity(fmt: str) -> bool:
+    """Whether near duplicates compare the same text as exact duplicates (so the exact
+    stage's normalised text can be reused)."""
+    return type(get(fmt)).near_text is Layout.near_text
+
+
 def text_size(fmt: str, d: Mapping[str, Any]) -> int:
     """Characters of text the layout reads from a record (0: none)."""
     layout = BY_NAME.get(fmt)
