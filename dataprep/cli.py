@@ -72,7 +72,7 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1)
 @click.option("--format", "fmt", default="auto", show_default=True,
-              help="auto|text|json|jsonl|github|sarif|junit|gitlab|markdown (auto: github on GitHub Actions, else text)")
+              help="auto|text|json|jsonl|github|sarif|junit|gitlab|markdown|html (auto: github on GitHub Actions, else text)")
 @click.option("-o", "--output", default=None, help="Write the report to FILE instead of stdout.")
 @click.option("--task", type=click.Choice(TASK_CHOICES), default=None,
               help="Task type for volume thresholds (default: inferred).")

@@ -186,7 +186,7 @@ def text_parts(out: str) -> tuple[list[str], list[str]]:
 
 
 def test_formats_and_resolution() -> None:
-    assert FORMATS == ("auto", "text", "json", "jsonl", "github", "sarif", "junit", "gitlab", "markdown")
+    assert FORMATS == ("auto", "text", "json", "jsonl", "github", "sarif", "junit", "gitlab", "markdown", "html")
     assert resolve_format("auto", {"GITHUB_ACTIONS": "true"}) == "github"
     assert resolve_format("auto", {"GITHUB_ACTIONS": "false"}) == "text"
     assert resolve_format("auto", {}) == "text"

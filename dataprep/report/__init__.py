@@ -33,6 +33,7 @@ _RENDERERS: dict[str, str] = {
     "junit": "dataprep.report.junit:render",
     "gitlab": "dataprep.report.gitlab:render",
     "markdown": "dataprep.report.markdown:render",
+    "html": "dataprep.report.html:render",
 }
 
 #: every name ``--format`` accepts; ``auto`` is resolved by :func:`resolve_format`
