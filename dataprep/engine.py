@@ -65,6 +65,7 @@ class FileSummary:
 
 
 _FORMAT_ORDER = {f: i for i, f in enumerate(FORMATS)}
+_CANONICAL_FORMAT = {f: f for f in (*FORMATS, UNKNOWN)}
 
 
 class RunContext:
@@ -482,6 +483,9 @@ def _paired(items: Iterator[Any], remote: Iterator[Mapped], fields: Mapping[str,
         di = item.index - m.index
         if dl or di:
             m.findings = [_rebased(f, dl, di) for f in m.findings]
+        # a format name that crossed a process boundary is an equal but new string;
+        # checks compare formats by identity (``fmt is UNKNOWN``), so take the canonical one
+        m.format = _CANONICAL_FORMAT.get(m.format, m.format)
         item.derived = m.derived
         yield item, m
     if next(remote, None) is not None:

@@ -146,6 +146,18 @@ def test_jobs_2_gives_the_report_of_jobs_1(report_one: list[dict[str, Any]],
     assert _runs(dataset, jobs=2, shard_bytes=SHARD) == report_one
 
 
+def test_jobs_2_on_records_of_no_known_layout(tmp_path: Path) -> None:
+    # found on a real file (Self-Instruct's seed tasks): the structure rules compare
+    # format names by identity, and a name that came back from a worker is a new string
+    path = tmp_path / "tasks.jsonl"
+    rows = [{"id": i, "instruction": f"task {i}", "instances": [{"input": "", "output": str(i)}],
+             "motivation_app": None} for i in range(400)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    one = lint([str(path)]).to_dict()
+    assert any(f["code"] == "DP101" and f["count"] == 400 for f in one["findings"])
+    assert lint([str(path)], jobs=2, shard_bytes=4096).to_dict() == one
+
+
 def test_every_line_belongs_to_exactly_one_shard(dataset: dict[str, Path]) -> None:
     from dataprep.api import load_config
     from dataprep.checks import CHECKS, RULES
