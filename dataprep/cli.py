@@ -176,6 +176,36 @@ def lint(paths: tuple[str, ...], fmt: str, output: str | None, task: str | None,
     sys.exit(EXIT_OK if exit_zero else code)
 
 
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("-o", "--output", required=True, metavar="FILE", help="The HTML file to write.")
+@click.option("--eval", "eval_paths", multiple=True, help="Evaluation split file(s), reported beside training data.")
+@click.option("--task", type=click.Choice(TASK_CHOICES), default=None, help="Task (default: inferred).")
+@click.option("--select", multiple=True, help="Rule codes or prefixes to run (comma-separated).")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to skip (comma-separated).")
+@click.option("--config", "config_path", default=None, help="Config file (default: nearest project config).")
+@click.option("-j", "--jobs", "jobs", default="1", show_default=True, metavar="N|auto",
+              help="Processes for the per-record work on large JSONL files.")
+@click.option("--no-progress", is_flag=True, default=False, help="No progress bar on stderr.")
+@click.pass_context
+def report(ctx: click.Context, paths: tuple[str, ...], output: str, eval_paths: tuple[str, ...],
+           task: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
+           config_path: str | None, jobs: str, no_progress: bool) -> None:
+    """Write the HTML report of PATHS to FILE (lint --format html -o FILE, exit 0).
+
+    The page is for people to read and share; whether the data passes is `dataprep
+    lint`'s answer (its exit code), so this command exits 0 once the file is written.
+    """
+    try:
+        ctx.invoke(lint, paths=paths, fmt="html", output=output, eval_paths=eval_paths, task=task,
+                   select=select, ignore=ignore, config_path=config_path, jobs=jobs,
+                   no_progress=no_progress, exit_zero=True, no_summary=True)
+    except SystemExit as done:
+        if done.code not in (None, EXIT_OK):
+            raise
+    click.echo(f"dataprep: report written to {output}", err=True)
+
+
 def _jobs(value: str) -> int:
     """``--jobs``: a positive number, or ``auto`` for the cores this process may use."""
     if value.strip().lower() == "auto":

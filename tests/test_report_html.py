@@ -663,3 +663,24 @@ def test_browser_paints_light_and_dark(
     assert run.console == []
     assert browser.png_colours(dark) > 200
     assert sum(browser.png_pixel(dark, 4, 4)) < 150  # prefers-color-scheme: dark applied
+
+
+def test_report_command_writes_the_page_and_exits_0(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from dataprep.cli import cli
+
+    data = tmp_path / "train.jsonl"
+    row = '{"messages": [{"role": "user", "content": "Hi <b>there</b>"}, {"role": "assistant", "content": ""}]}\n'
+    data.write_text(row * 3, encoding="utf-8")
+    out = tmp_path / "report.html"
+    runner = CliRunner()
+    got = runner.invoke(cli, ["report", str(data), "-o", str(out), "--no-progress"])
+    # findings (an empty reply, duplicates) would fail `lint`; the report command still exits 0
+    assert got.exit_code == 0, got.output
+    page = out.read_text(encoding="utf-8")
+    assert page.lstrip().lower().startswith("<!doctype html")
+    assert "Content-Security-Policy" in page and "DP115" in page
+    assert "<b>there</b>" not in page
+    missing = runner.invoke(cli, ["report", str(data)])
+    assert missing.exit_code == 2 and "--output" in missing.output
