@@ -269,4 +269,8 @@ def test_own_local_instance_is_shut_down_and_stderr_stays_quiet(tmp_path: Path) 
                          cwd=tmp_path, env=env, timeout=120, check=False)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["True", "False", "b'ok'", "False", "1", "False"]
-    assert out.stderr == ""
+    # Ray itself, rarely, logs from a thread of its own while the instance shuts down
+    # (seen once in CI: "SIGTERM handler is not set because current thread is not the
+    # main thread"); that line is Ray's race, not ours: everything else must be silent
+    ours = [ln for ln in out.stderr.splitlines() if "SIGTERM handler is not set" not in ln]
+    assert ours == []
