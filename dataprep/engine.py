@@ -10,7 +10,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dataprep import records
@@ -197,7 +197,8 @@ class Mapper:
         self.record_checks = [c for c in plan.checks if c.per_record]
         self._out: list[Finding] = []
         self._by_format: dict[str, list[Check]] = {}
-        self._mapping: Mapping[str, Any] = {}
+        #: the current file's field mapping (canonical key -> the file's key)
+        self.mapping: Mapping[str, Any] = {}
         self._layout: str | None = None
         self._emit = Emit(plan.enabled, self._sink)
 
@@ -217,7 +218,7 @@ class Mapper:
         # a registry (LLaMA-Factory dataset_info.json) may name this file's layout and columns
         spec_fields = getattr(spec, "fields", ())
         config = plan.config
-        self._mapping = {**config.fields, **dict(spec_fields)} if spec_fields else config.fields
+        self.mapping = {**config.fields, **dict(spec_fields)} if spec_fields else config.fields
         self._layout = getattr(spec, "layout", None) or config.format_hint
         if own_checks:
             info = FileInfo(spec.path, spec.split, spec.kind)
@@ -229,7 +230,7 @@ class Mapper:
 
     def map(self, recs: list[Record]) -> list[Mapped]:
         """Map one batch of records (of the current file, in reading order)."""
-        mapping, layout, by_format, emit = self._mapping, self._layout, self._by_format, self._emit
+        mapping, layout, by_format, emit = self.mapping, self._layout, self._by_format, self._emit
         text_size = records.text_size
         out: list[Mapped] = []
         for rec in recs:
@@ -378,7 +379,7 @@ def run(
             n_records = n_valid = 0
             remote = sharded.results(spec_no)
             if remote is not None:
-                pairs = _paired(read_source(spec, progress), remote, plan.config.fields, spec)
+                pairs = _paired(read_source(spec, progress), remote, mapper.mapping, spec)
             else:
                 pairs = _local(read_source(spec, progress), mapper)
             for item, m in pairs:
@@ -460,7 +461,7 @@ def _local(items: Iterator[Any], mapper: Mapper) -> Iterator[tuple[Any, Mapped |
             yield item, (next(mapped) if type(item) is Record else None)
 
 
-def _paired(items: Iterator[Any], remote: Iterator[Mapped], fields: Mapping[str, Any],
+def _paired(items: Iterator[Any], remote: Iterator[Mapped], mapping: Mapping[str, Any],
             spec: SourceSpec) -> Iterator[tuple[Any, Mapped | None]]:
     """The driver's own reading of a file paired with the map phase's results from shards.
 
@@ -468,8 +469,6 @@ def _paired(items: Iterator[Any], remote: Iterator[Mapped], fields: Mapping[str,
     to the driver's numbering of the record it belongs to.  The driver applies the
     field mapping itself, as the reduce phase's checks read the record's data.
     """
-    spec_fields = getattr(spec, "fields", ())
-    mapping = {**fields, **dict(spec_fields)} if spec_fields else fields
     for item in items:
         if type(item) is not Record:
             yield item, None
@@ -493,7 +492,5 @@ def _paired(items: Iterator[Any], remote: Iterator[Mapped], fields: Mapping[str,
 
 
 def _rebased(f: Finding, dl: int, di: int) -> Finding:
-    from dataclasses import replace
-
     return replace(f, line=None if f.line is None else f.line + dl,
                    record=None if f.record is None else f.record + di)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import os
 import pickle
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,11 +93,6 @@ class ShardWorker:
         return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _worker(specs: Sequence[SourceSpec], check_classes: Sequence[type[Any]],
-            rules: Mapping[str, type[Any]], config: Any) -> Callable[[Shard], bytes]:
-    return ShardWorker(specs, check_classes, rules, config)
-
-
 class ShardedMap:
     """The map results of the run's sharded sources, handed to the driver file by file."""
 
@@ -121,7 +116,8 @@ class ShardedMap:
         shards = plan_shards(plan.specs, size)
         if not shards or (engine == "local" and len(shards) == 1):
             return cls([], None)  # one shard: a worker would only add its start-up time
-        factory = functools.partial(_worker, plan.specs, plan.check_classes, plan.rules, plan.config)
+        # a picklable factory: each worker (process or Ray actor) builds its own plan once
+        factory = functools.partial(ShardWorker, plan.specs, plan.check_classes, plan.rules, plan.config)
         if engine == "ray":
             from dataprep.engines.ray_engine import ordered_map as ray_map
 
