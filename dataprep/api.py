@@ -147,6 +147,9 @@ def build_result(out: RunOutput, cfg: config_mod.Config) -> Result:
     if "tokens" in out.stage_summary:
         # token distribution and billed training tokens (DP501's stage; see dataprep.tokens)
         summary["tokens"] = out.stage_summary["tokens"]
+    if out.distributions:
+        # binned, so the result stays small at any size (drawn by the HTML report)
+        summary["distributions"] = out.distributions
     # each rule says which score dimension it lowers; the score reads only these
     declared = {c: (r.dimension, r.dimension_weight) for c, r in RULES.items() if r.dimension is not None}
     labelled = sum(task_stage.labels.values()) if task_stage.has_labels() else 0
@@ -159,6 +162,7 @@ def build_result(out: RunOutput, cfg: config_mod.Config) -> Result:
         recommended=recommended,
         has_train=bool(train),
         valid_by_path={f.path: f.valid for f in out.files},
+        records_by_path={f.path: f.records for f in out.files},
         dataset_codes=frozenset(c for c, r in RULES.items() if r.scope == "dataset"),
         family_weights=cfg.consistency,
         labelled=labelled,

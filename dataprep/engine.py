@@ -92,6 +92,8 @@ class RunOutput:
     stage_summary: dict[str, Any]
     enabled: frozenset[str]
     context: RunContext
+    #: binned distributions stages and checks measured (``summary.distributions``)
+    distributions: dict[str, Any] = field(default_factory=dict)
 
 
 #: the map phase works on batches of one file's records: this many at most ...
@@ -449,8 +451,14 @@ def run(
     stage_summary: dict[str, Any] = {}
     for st in stage_list:
         stage_summary.update(st.summary())
+    distributions: dict[str, Any] = {}
+    for st in stage_list:
+        distributions.update(st.distributions())
+    for chk in checks:
+        distributions.update(chk.distributions())
     findings.sort(key=Finding.sort_key)
-    return RunOutput(findings, ctx.files, total_records, total_valid, stage_summary, enabled, ctx)
+    return RunOutput(findings, ctx.files, total_records, total_valid, stage_summary, enabled, ctx,
+                     distributions)
 
 
 def _local(items: Iterator[Any], mapper: Mapper) -> Iterator[tuple[Any, Mapped | None]]:

@@ -56,7 +56,8 @@ class Result:
         ]
         sc = d["score"]
         score = Score(sc["overall"], sc["dimensions"], sc.get("weights", {}), sc.get("costs", []),
-                      sc.get("not_measured", []), d["verdict"], d.get("verdict_reasons", []))
+                      sc.get("not_measured", []), d["verdict"], d.get("verdict_reasons", []),
+                      dict(sc.get("files", {})))
         summary = {k: v for k, v in d["summary"].items() if k not in ("by_code", "by_severity")}
         return cls(findings, d["files"], d["task"], d.get("task_source", "inferred"), summary, score,
                    dict(d.get("rules", {})), d.get("baseline"))

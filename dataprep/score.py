@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dataprep.model import Finding
@@ -68,6 +68,8 @@ class Inputs:
     eval_paths: frozenset[str] = frozenset()
     #: valid records per file, to cap file-level aggregated counts
     valid_by_path: Mapping[str, int] = field(default_factory=dict)
+    #: records read per file (per-file scores)
+    records_by_path: Mapping[str, int] = field(default_factory=dict)
     #: codes of dataset-scope rules: their errors do not make a record invalid
     dataset_codes: frozenset[str] = frozenset()
     #: weight of a warning in the consistency dimension by code or family (preset
@@ -103,6 +105,8 @@ class Score:
     not_measured: list[str]
     verdict: str
     reasons: list[str]
+    #: record-quality score per file (``file_scores``), when the run read several files
+    files: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -113,6 +117,8 @@ class Score:
         }
         if self.not_measured:
             out["not_measured"] = self.not_measured
+        if self.files:
+            out["files"] = self.files
         return out
 
 
@@ -377,7 +383,53 @@ def verdict(inp: Inputs, score: float, policy: Mapping[str, float],
         held.append("no training file: only evaluation data was given")
     if held:
         return "needs-work", held
-    return "ready", [f"score {score:g} ≥ {ready_at:g}, enough effective examples, invalid share {invalid_share:.1%}"]
+    reasons = [f"score {score:g} ≥ {ready_at:g}, enough effective examples, invalid share {invalid_share:.1%}"]
+    # what ready tolerates is still said: a "ready" beside error findings must say why
+    if inp.records > inp.valid:
+        n = inp.records - inp.valid
+        reasons.append(f"but {n} invalid record{'s' if n != 1 else ''} will not be trained on "
+                       f"(within the {ready_max_invalid:.0%} ready allows); fix or drop them")
+    if leaked > 0:
+        n = round(leaked * inp.eval_records)
+        what = f"{n} evaluation records ({leaked:.1%})" if n else f"{leaked:.1%} of evaluation records"
+        reasons.append(f"but {what} also appear in the training data (within the "
+                       f"{ready_max_leak:.0%} ready allows): evaluation scores on them are inflated; "
+                       "remove them from the evaluation split")
+    return "ready", reasons
+
+
+def file_scores(inp: Inputs, findings: Sequence[Finding],
+                weights: Mapping[str, float]) -> dict[str, float]:
+    """A record-quality score (0-100) for each file: which file of a directory drags the
+    dataset down.
+
+    Only the dimensions a file owns on its own are scored, from the file's records and
+    findings: validity, consistency, uniqueness (its records flagged as copies) and, for
+    training files of a labelled task, labels.  Volume and evaluation leakage are
+    properties of the whole dataset, so they are left out and the weights renormalised;
+    a file's score is therefore not comparable to the overall one.
+    """
+    by_path: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        by_path[f.path].append(f)
+    uniqueness = inp.codes_of("uniqueness")
+    labels = inp.codes_of("labels") if inp.labelled > 0 and inp.label_codes else {}
+    out: dict[str, float] = {}
+    for path, records in inp.records_by_path.items():
+        if records <= 0:
+            continue
+        valid = min(inp.valid_by_path.get(path, 0), records)
+        mine = by_path.get(path, [])
+        dims = {"validity": valid / records}
+        if valid:
+            sub = replace(inp, records=records, valid=valid, valid_by_path={path: valid})
+            dims["consistency"] = _consistency(sub, mine) or 0.0
+            if inp.effective is not None:
+                dims["uniqueness"] = 1.0 - _flagged_share(mine, uniqueness, valid, lambda p: True)
+            if labels and path not in inp.eval_paths:
+                dims["labels"] = 1.0 - _flagged_share(mine, labels, valid, lambda p: True)
+        out[path] = overall(dims, weights)
+    return out
 
 
 def compute(inp: Inputs, findings: Sequence[Finding], weights: Mapping[str, float],
@@ -387,5 +439,6 @@ def compute(inp: Inputs, findings: Sequence[Finding], weights: Mapping[str, floa
     value = overall(dims, w, _cap(inp, dims))
     verdict_name, reasons = verdict(inp, value, policy, dims)
     costs = _costs(inp, findings, w, dims, rule_names)
+    files = file_scores(inp, findings, weights) if len(inp.records_by_path) > 1 else {}
     return Score(value, {d: round(v, 4) for d, v in dims.items()}, w, costs, missing,
-                 verdict_name, reasons)
+                 verdict_name, reasons, files)

@@ -42,6 +42,10 @@ class Stage(Derives):
     def summary(self) -> dict[str, Any]:
         return {}
 
+    def distributions(self) -> dict[str, Any]:
+        """Binned distributions for ``summary.distributions`` (see ``dataprep.histogram``)."""
+        return {}
+
 
 #: the last batch ``identity_norms`` read: (the batch, its texts); the batch itself is
 #: held, so an identity test can never match a new list at its address
@@ -128,6 +132,18 @@ class ExactHashes(Stage):
 
     def summary(self) -> dict[str, Any]:
         return {"effective_examples": self.effective_train, "exact_duplicates": self.duplicates_train}
+
+    def distributions(self) -> dict[str, Any]:
+        # with the near stage running, it reports these together with its own clusters
+        if "near" in self.context.stages:
+            return {}
+        sizes = self.cluster_sizes()
+        return {"cluster_sizes": {str(k): v for k, v in sorted(sizes.items())}} if sizes else {}
+
+    def cluster_sizes(self) -> Counter[int]:
+        """Clusters of exact copies by size (a first record and its repeats), both splits."""
+        per_first = Counter((r.path, r.record) for *_, r in self.repeats)
+        return Counter(n + 1 for n in per_first.values())
 
 
 class TaskProfile(Stage):
@@ -216,6 +232,12 @@ class TaskProfile(Stage):
             out["labels"] = dict(sorted(self.labels.items(), key=lambda kv: (-kv[1], kv[0])))
         return out
 
+    def distributions(self) -> dict[str, Any]:
+        """KTO's desirable/undesirable counts (classification labels are ``summary.labels``)."""
+        if self.desirable or self.undesirable:
+            return {"labels": {"desirable": self.desirable, "undesirable": self.undesirable}}
+        return {}
+
 
 def effective_train(stages: dict[str, Any]) -> int | None:
     """Valid training records minus exact duplicates and flagged near duplicates.
@@ -247,6 +269,45 @@ def _tokens(context: Any) -> Any:
     return TokenStats(context)
 
 
+class TurnLengths(Stage):
+    """Characters per text turn, by role, of valid training records: the HTML report's
+    "reply length by role" chart.  Counted into fixed 1-2-5 bins (``LogBins``), so the
+    state is a few counters per role whatever the dataset's size.
+    """
+
+    name = "lengths"
+    #: roles drawn; others (a custom role, ``function``) are counted under "other"
+    ROLES = ("system", "user", "assistant", "tool")
+
+    def __init__(self, context: Any) -> None:
+        super().__init__(context)
+        from dataprep.histogram import LogBins
+
+        self._bins: dict[str, LogBins] = {}
+        self._new = LogBins
+
+    def derive_many(self, recs: list[Record]) -> list[Any]:
+        """Map phase: ``(role, characters)`` of each text turn (None: unknown layout)."""
+        roles = self.ROLES
+        return [None if rec.format == records.UNKNOWN else
+                tuple((t.role if t.role in roles else "other", len(t.text))
+                      for t in records.turns(rec.format, rec.data) if t.kind == "text" and t.text)
+                for rec in recs]
+
+    def observe(self, rec: Record, valid: bool, split: str) -> None:
+        if not valid or split == "eval":
+            return
+        for role, n in self.derived(rec) or ():
+            b = self._bins.get(role)
+            if b is None:
+                b = self._bins[role] = self._new()
+            b.add(n)
+
+    def distributions(self) -> dict[str, Any]:
+        by_role = {role: d for role, b in sorted(self._bins.items()) if (d := b.to_dict())}
+        return {"reply_chars": by_role} if by_role else {}
+
+
 STAGES: dict[str, Callable[[Any], Any]] = {"exact": ExactHashes, "near": _near, "task": TaskProfile,
-                                           "tokens": _tokens}
+                                           "tokens": _tokens, "lengths": TurnLengths}
 ALWAYS = ("task",)

@@ -48,8 +48,9 @@ from typing import Any
 
 import orjson
 
-from dataprep.errors import ConfigError
 from dataprep import records
+from dataprep.errors import ConfigError
+from dataprep.histogram import linear_bins
 from dataprep.resources import rules_dir
 
 if sys.version_info >= (3, 11):
@@ -425,6 +426,7 @@ class TokenStats:
         self.next_pick = -1
         self.w = 1.0
         self.result: dict[str, Any] | None = None
+        self.binned: dict[str, Any] | None = None
 
     def _u(self) -> float:
         return 1.0 - self.rng.random()  # in (0, 1]: safe for log
@@ -482,6 +484,15 @@ class TokenStats:
                   for c in self.sample]
         self.sample = []
         self.result = token_summary(counts, self.seen, self.settings)
+        self.binned = linear_bins(counts)
+        if self.binned is not None:
+            self.binned["limit"] = self.settings.limit
+            if len(counts) < self.seen:
+                self.binned["sampled"] = len(counts)
 
     def summary(self) -> dict[str, Any]:
         return {"tokens": self.result} if self.result is not None else {}
+
+    def distributions(self) -> dict[str, Any]:
+        """Tokens per record of the counted records, binned, with the model's limit."""
+        return {"tokens": self.binned} if self.binned is not None else {}

@@ -186,7 +186,8 @@ def hostile_result() -> dict[str, Any]:
             "labels": {SCRIPT: 2, IMG: 1},
             "by_code": {"DP110": 1, IMG: 1},
             "by_severity": {"error": 1, "warning": 1, "info": 0},
-            "distributions": {"languages": {SCRIPT: 3, JS: 1}, "labels": {IMG: 2, SCRIPT: 1}},
+            "distributions": {"languages": {"counts": {SCRIPT: 3, JS: 1}, "records": 4, "basis": JS},
+                              "labels": {IMG: 2, SCRIPT: 1}},
         },
         "score": {
             "overall": 40.0,
@@ -254,7 +255,7 @@ def test_each_field_is_escaped(field: str) -> None:
     elif field == "label":
         result["summary"]["distributions"] = {"labels": {SCRIPT: 1}}
     elif field == "language":
-        result["summary"]["distributions"] = {"languages": {IMG: 1}}
+        result["summary"]["distributions"] = {"languages": {"counts": {IMG: 1}}}
     elif field == "code":
         f["code"] = SCRIPT
         result["summary"]["by_code"] = {SCRIPT: 1}
@@ -355,7 +356,8 @@ def _distributions() -> dict[str, Any]:
         },
         "labels": {"desirable": 30, "undesirable": 12},
         "cluster_sizes": {"2": 40, "10": 1, "3": 5},
-        "languages": {"en": 950, "zh": 30, "und": 20},
+        "languages": {"counts": {"en": 950, "zh": 30, "und": 20}, "records": 1000,
+                      "basis": "sampled records"},
     }
 
 
@@ -595,7 +597,7 @@ def payload_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict
     result["summary"]["distributions"] = {
         **_distributions(),
         "labels": {SCRIPT: 3, IMG: 2},
-        "languages": {"en": 9, JS: 1},
+        "languages": {"counts": {"en": 9, JS: 1}, "records": 10, "basis": SCRIPT},
     }
     page = folder / "report.html"
     page.write_text(html_report.render(result), encoding="utf-8")

@@ -233,5 +233,10 @@ class Check(Derives):
     def finish(self, emit: Emit) -> None:
         """Called once after every file; report dataset-level findings here."""
 
+    def distributions(self) -> dict[str, Any]:
+        """Binned distributions this check measured, for ``summary.distributions``
+        (the HTML report's charts; see ``dataprep.histogram``).  Called after ``finish``."""
+        return {}
+
     def opt(self, code: str, key: str) -> Any:
         return self.options[code][key]

@@ -331,6 +331,8 @@ class LanguageCheck(Check):
         self.skipped = 0
         self._on = False
         self.confirmer = Confirmer()
+        #: the language mix ``finish`` measured: (records per language, records, basis)
+        self.mix: tuple[dict[str, int], int, str] | None = None
 
     def start_file(self, info: FileInfo, emit: Emit) -> None:
         self._on = "DP503" in emit.enabled
@@ -407,6 +409,7 @@ class LanguageCheck(Check):
         shares, n, source = self._shares(detect)
         if not shares:
             return
+        self.mix = (shares, n, source)
         ranked = sorted(shares.items(), key=lambda kv: (-kv[1], kv[0]))
         lang = self.expected or ranked[0][0]
         share = shares.get(lang, 0) / n
@@ -452,6 +455,14 @@ class LanguageCheck(Check):
             for c, evidence in found:
                 emit("DP503", c.path, c.line, c.index,
                      f"{c.side} looks {evidence}; {basis}", pointer=c.pointer)
+
+    def distributions(self) -> dict[str, Any]:
+        """Records per language, as DP503 judged the mix (a sample, or every record)."""
+        if self.mix is None:
+            return {}
+        shares, n, source = self.mix
+        ranked = dict(sorted(shares.items(), key=lambda kv: (-kv[1], kv[0])))
+        return {"languages": {"counts": ranked, "records": n, "basis": source}}
 
     def _suspicious(self, scr: Screen, lang: str) -> bool:
         if scr.label not in SCRIPT_LANGUAGES:

@@ -14,7 +14,7 @@ records, then builds clusters (DP302), train/eval leaks (DP304) and same-prompt 
 from __future__ import annotations
 
 from array import array
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from hashlib import blake2b
@@ -410,6 +410,18 @@ class NearDuplicates(Derives):
 
     def summary(self) -> dict[str, Any]:
         return {}
+
+    def distributions(self) -> dict[str, Any]:
+        """Duplicate clusters by size: the exact stage's clusters of copies, plus near
+        clusters when DP302 is on (the same condition under which near copies leave the
+        effective-example count).  A near cluster counts its distinct texts; exact copies
+        of a member are in the exact clusters."""
+        exact = self.context.stages.get("exact")
+        sizes = exact.cluster_sizes() if exact is not None else Counter()
+        if "DP302" in self.context.enabled and hasattr(self, "flagged"):
+            per_root = Counter(self.cluster_first.values())
+            sizes.update(n + 1 for n in per_root.values())
+        return {"cluster_sizes": {str(k): v for k, v in sorted(sizes.items())}} if sizes else {}
 
 
 def _sides(fmt: str, d: dict[str, Any]) -> tuple[str, str]:

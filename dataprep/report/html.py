@@ -423,8 +423,12 @@ def _files(p: _Page, per_file: Sequence[int]) -> str:
             '<p class="muted">No files were read.</p></section>'
         )
     limit = MAX_FILES[1 if p.verbose else 0]
+    scores = as_map(as_map(p.result.get("score")).get("files"))
     rows = []
     for f, n in zip(p.files[:limit], per_file, strict=False):
+        score = _finite(scores.get(str(f.get("path")))) if scores else None
+        score_cell = f'<td class="num">{score:.1f}</td>' if score is not None else (
+            '<td class="num">–</td>' if scores else "")
         split = "eval" if f.get("split") == "eval" else "train"
         read = _finite(f.get("text_read"))
         read_cell = f"{100 * read:.0f}%" if read is not None else "–"
@@ -434,10 +438,11 @@ def _files(p: _Page, per_file: Sequence[int]) -> str:
             f"<td>{esc(f.get('format') or 'unknown', 40)}</td>"
             f'<td class="num">{_n(f.get("records"))}</td>'
             f'<td class="num">{_n(f.get("valid"))}</td><td class="num">{read_cell}</td>'
-            f'<td class="num">{_n(f.get("median_tokens"))}</td><td class="num">{n:,}</td></tr>'
+            f'<td class="num">{_n(f.get("median_tokens"))}</td><td class="num">{n:,}</td>'
+            f"{score_cell}</tr>"
         )
     more = (
-        f'<tr><td class="muted" colspan="8">and {len(p.files) - limit:,} more files '
+        f'<tr><td class="muted" colspan="{9 if scores else 8}">and {len(p.files) - limit:,} more files '
         "(--verbose lists more; --format json lists every one)</td></tr>"
         if len(p.files) > limit
         else ""
@@ -454,7 +459,11 @@ def _files(p: _Page, per_file: Sequence[int]) -> str:
         "<th>File</th><th>Split</th>"
         '<th>Layout</th><th class="num">Records</th><th class="num">Valid</th>'
         '<th class="num" title="share of records whose text was read">Text read</th>'
-        '<th class="num">Median tokens</th><th class="num">Findings</th></tr></thead>'
+        '<th class="num" title="estimated from characters / 4, every record with text">'
+        "Median tokens (est.)</th>"
+        '<th class="num">Findings</th>'
+        + ('<th class="num" title="record-quality score of the file">Score</th>' if scores else "")
+        + "</tr></thead>"
         f"<tbody>{''.join(rows)}{more}</tbody></table></div></section>"
     )
 
@@ -494,13 +503,17 @@ def _to_int(text: str) -> int | None:
 def _bar_chart(
     chart_id: str,
     title: str,
-    pairs: Sequence[tuple[str, int]],
+    pairs: Sequence[tuple[str, float]],
     noun: str,
     classes: Sequence[str] | None = None,
+    counts: bool = True,
 ) -> str:
+    """Bars of the first ``MAX_BARS`` pairs and a line for the rest (with their total
+    when the values are ``counts``; a total of scores would mean nothing)."""
     shown = pairs[:MAX_BARS]
     rest = len(pairs) - len(shown)
-    more = f"+{rest:,} more {noun} ({sum(v for _, v in pairs[MAX_BARS:]):,})" if rest > 0 else None
+    total = f" ({svg.fmt(sum(v for _, v in pairs[MAX_BARS:]))})" if counts else ""
+    more = f"+{rest:,} more {noun}{total}" if rest > 0 else None
     return svg.bars(chart_id, title, shown, classes=classes, more=more)
 
 
@@ -543,8 +556,8 @@ def _charts(p: _Page, per_file: Sequence[int]) -> str:
         figs.append(
             _figure(
                 "reply_chars",
-                "Reply length by role (characters)",
-                svg.multi_histogram("reply_chars", "reply length by role", panels),
+                "Message length by role (characters)",
+                svg.multi_histogram("reply_chars", "message length by role", panels),
             )
         )
 
@@ -570,13 +583,17 @@ def _charts(p: _Page, per_file: Sequence[int]) -> str:
             )
         )
 
-    languages = as_map(dist.get("languages"))
+    mix = as_map(dist.get("languages"))
+    languages = as_map(mix.get("counts"))
     if languages:
+        judged = as_int(mix.get("records"))
+        basis = clean(mix.get("basis") or "")
         figs.append(
             _figure(
                 "languages",
                 "Language mix",
                 _bar_chart("languages", "records per language", _ranked(languages), "languages"),
+                f"{judged:,} {esc(basis)} judged" if judged else "",
             )
         )
 
@@ -597,20 +614,36 @@ def _charts(p: _Page, per_file: Sequence[int]) -> str:
         )
 
     if len(p.files) > 1:
-        pairs = sorted(
-            (
-                (clean(f.get("path"))[len(p.prefix) :] if p.prefix else clean(f.get("path")), n)
-                for f, n in zip(p.files, per_file, strict=False)
-            ),
-            key=lambda kv: (-kv[1], kv[0]),
-        )
-        figs.append(
-            _figure(
-                "per_file",
-                "Findings per file",
-                _bar_chart("per_file", "findings per file", pairs, "files"),
+        def name(path: Any) -> str:
+            return clean(path)[len(p.prefix) :] if p.prefix else clean(path)
+
+        scores = as_map(as_map(p.result.get("score")).get("files"))
+        scored = [(name(k), v) for k, v in scores.items() if _finite(v) is not None]
+        if scored:
+            # worst first: the file to open next
+            worst = sorted(((k, float(v)) for k, v in scored), key=lambda kv: (kv[1], kv[0]))
+            figs.append(
+                _figure(
+                    "per_file",
+                    "Score per file",
+                    _bar_chart("per_file", "record-quality score per file", worst, "files",
+                               counts=False),
+                    "validity, consistency, uniqueness and labels of each file's own records; "
+                    "volume and leakage are the dataset's",
+                )
             )
-        )
+        else:
+            pairs = sorted(
+                ((name(f.get("path")), n) for f, n in zip(p.files, per_file, strict=False)),
+                key=lambda kv: (-kv[1], kv[0]),
+            )
+            figs.append(
+                _figure(
+                    "per_file",
+                    "Findings per file",
+                    _bar_chart("per_file", "findings per file", pairs, "files"),
+                )
+            )
 
     if not figs:
         return ""
@@ -829,10 +862,10 @@ line-height:1.15;letter-spacing:-.02em;margin:0 0 8px;color:var(--info)}
 padding:6px 14px;border-radius:8px;background:var(--code);font-size:.9rem;white-space:nowrap;
 border-left:4px solid var(--info)}.chip b{font-size:1.1rem;margin-right:4px}
 .chip.sev-error{border-left-color:var(--bad)}.chip.sev-warning{border-left-color:var(--warn)}
-.facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(160px,1fr));gap:12px;
+.facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:12px;
 margin-bottom:16px}.tile{background:var(--card);border:1px solid var(--line);border-radius:12px;
 padding:14px 16px;box-shadow:var(--shadow)}
-.big{font-size:1.35rem;font-weight:650;line-height:1.25;overflow-wrap:anywhere}
+.big{font-size:1.3rem;font-weight:650;line-height:1.25;overflow-wrap:break-word}
 .big small{font-size:.8rem;color:var(--muted);margin-left:1px}.tile .muted{font-size:.82rem}
 .note{margin:-4px 0 16px;color:var(--muted)}
 .dims{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px}

@@ -19,7 +19,7 @@ class HygieneCheck(Check):
 
     rules = (length.LengthOutlier, characters.TextHygiene, leftovers.TemplateLeftover,
              truncated.TruncatedReply, repeated.Repetition)
-    stages = ("task",)
+    stages = ("task", "lengths")
     per_record = True
 
     def __init__(self, options: Any, context: Any) -> None:
