@@ -124,6 +124,36 @@ def test_near_cluster_members_point_at_the_first_then_their_verified_partner(tmp
     assert "near duplicate of data.jsonl:3 (Jaccard 0.74" in res.findings[1].message.replace(str(tmp_path) + "/", "")
 
 
+def _tool_chat(answer: str, tool: str, args: str, tools: list[str] | None = None) -> dict[str, Any]:
+    rec: dict[str, Any] = {"messages": [
+        {"role": "user", "content": A},
+        {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function",
+                                             "function": {"name": tool, "arguments": args}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": "sunny, 21 degrees"},
+        {"role": "assistant", "content": answer},
+    ]}
+    if tools is not None:
+        rec["tools"] = [{"type": "function", "function": {"name": n, "parameters": {}}} for n in tools]
+    return rec
+
+
+def test_tool_calls_and_tools_are_part_of_a_near_copy(tmp_path: Path) -> None:
+    """Worded alike but calling another tool, with other arguments or offering other
+    tools: another example, not a near copy.  The same calls and tools with a reworded
+    reply still are."""
+    base = _tool_chat(B, "get_weather", '{"city": "Paris"}', ["get_weather"])
+    reworded = _tool_chat(C, "get_weather", '{"city": "Paris"}', ["get_weather"])
+    others = [
+        _tool_chat(B, "get_forecast", '{"city": "Paris"}', ["get_weather"]),
+        _tool_chat(B, "get_weather", '{"city": "Lyon"}', ["get_weather"]),
+        _tool_chat(B, "get_weather", '{"city": "Paris"}', ["get_weather", "get_time"]),
+        _tool_chat(B, "get_weather", '{"city": "Paris"}'),
+    ]
+    data = write_jsonl(tmp_path / "data.jsonl", [base, *others, reworded])
+    got = view(run([data], tmp_path).findings)
+    assert got == [("DP302", "data.jsonl", 6, 5, [("data.jsonl", 1, 0)])]
+
+
 def test_near_partner_is_the_earliest_of_several(tmp_path: Path) -> None:
     """B and B' are both verified against A and against each other: both point at A."""
     b2 = A.replace("minutes", "hours")

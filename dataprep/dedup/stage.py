@@ -73,6 +73,22 @@ def _digest8(text: str) -> int:
     return int.from_bytes(blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
 
 
+def tool_digest(fmt: str, d: dict[str, Any]) -> int:
+    """A digest of the record's tool calls and tool definitions (0: it has neither).
+
+    Tool calls and the tools offered are part of what a record teaches: two conversations
+    worded alike that call different tools, or the same tool with other arguments, or
+    offer other tools, are different examples, so they are never near duplicates (exact
+    duplicates already compare them through the identity).
+    """
+    layout = layout_of(fmt)
+    calls = [t.text for t in layout.cached_turns(d) if t.kind == "call"]
+    tools = layout.tools_text(d)
+    if not calls and not tools:
+        return 0
+    return _digest8("\x1e".join(calls) + "\x1f" + tools) or 1
+
+
 def _prepare(text: str) -> tuple[str, np.ndarray]:
     """Normalised text and its word hashes."""
     norm = prepare(text)
@@ -124,6 +140,8 @@ class NearDuplicates(Derives):
         self.fmt = array("b")
         self.response = array("Q")
         self.prompt_empty = array("b")
+        #: ``tool_digest`` of each record: a pair whose digests differ is no near copy
+        self.tools = array("Q")
         #: exact prompt groups: digest → first id; and (id, first id) for repeats
         self.prompt_first: dict[int, int] = {}
         self.prompt_repeats: list[tuple[int, int]] = []
@@ -144,8 +162,8 @@ class NearDuplicates(Derives):
         """Map phase: per record, its views' band keys and digests (None: unknown layout).
 
         Band keys are made for the whole batch at once (``band_keys_of``); each record
-        gets ``(response digest, prompt empty, prompt digest or 0, full-text keys,
-        prompt keys)`` where keys are ``((kind, scheme), row)`` pairs.  Exact repeats and
+        gets ``(response digest, prompt empty, prompt digest or 0, tool digest, full-text
+        keys, prompt keys)`` where keys are ``((kind, scheme), row)`` pairs.  Exact repeats and
         invalid records get keys too; ``observe`` drops them.
         """
         out: list[Any] = [None] * len(recs)
@@ -178,7 +196,7 @@ class NearDuplicates(Derives):
                 prompt_rows.append(i)
                 prompt_texts.append(pnorm)
             heads.append((_digest8(normalize(response)) if response else 0,
-                          0 if prompt.strip() else 1, pd))
+                          0 if prompt.strip() else 1, pd, tool_digest(fmt, rec.data)))
         keys: dict[int, tuple[list[Any], list[Any]]] = {i: ([], []) for i in full_rows}
         for side, rows, texts in ((0, full_rows, full_texts), (1, prompt_rows, prompt_texts)):
             if not texts:
@@ -222,7 +240,7 @@ class NearDuplicates(Derives):
         got = self.derived(rec)
         if got is None:
             return
-        response, prompt_empty, pd, full, prompt = got
+        response, prompt_empty, pd, tools, full, prompt = got
         rid = len(self.file)
         self.file.append(len(self.context.files) - 1)
         self.index.append(rec.index)
@@ -233,6 +251,7 @@ class NearDuplicates(Derives):
         self._index(rid, "full", full)
         self.response.append(response)
         self.prompt_empty.append(prompt_empty)
+        self.tools.append(tools)
         if pd:
             first = self.prompt_first.get(pd)
             if first is None:
@@ -274,6 +293,8 @@ class NearDuplicates(Derives):
                 cache[i] = shingle(norm, kind, words)
             sides: dict[int, tuple[frozenset[int], frozenset[int]] | None] = {}
             for a, b in chunk.tolist():
+                if view == "full" and self.tools[a] != self.tools[b]:
+                    continue  # other tool calls or tools: another example (``tool_digest``)
                 sa, sb = cache.get(a), cache.get(b)
                 if sa is None or sb is None:
                     continue
@@ -403,7 +424,7 @@ class NearDuplicates(Derives):
     def bytes_per_record(self) -> float:
         n = max(len(self.file), 1)
         arrays = sum(a.itemsize for a in (self.file, self.index, self.line, self.offset, self.split,
-                                         self.fmt, self.response, self.prompt_empty))
+                                         self.fmt, self.response, self.prompt_empty, self.tools))
         bands = max(h.bands for h in self.hashers.values()) * 8 + 4  # type: ignore[attr-defined]
         views = 2 if self.want_prompt else 1
         return arrays + bands * views + (len(self.prompt_first) * 100) / n
