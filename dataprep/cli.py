@@ -63,7 +63,28 @@ def _use_color(output: str | None) -> bool:
         return False
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Group(click.Group):
+    """The command group; ``dataprep.commands.LAZY`` commands are imported when run."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from dataprep.commands import LAZY
+
+        return sorted({*super().list_commands(ctx), *LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        cmd = super().get_command(ctx, cmd_name)
+        if cmd is None:
+            from dataprep.commands import LAZY
+
+            if cmd_name in LAZY:
+                import importlib
+
+                cmd = importlib.import_module(LAZY[cmd_name]).command
+        return cmd
+
+
+@click.group(cls=_Group,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="dataprep")
 def cli() -> None:
     """dataprep: is this fine-tuning dataset ready? Lints JSONL/chat datasets and scores them."""
