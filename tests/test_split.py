@@ -336,3 +336,16 @@ def test_group_prompts_keeps_same_prompt_records_together(tmp_path: Path) -> Non
         sides = {side for side in ("train", "eval") for r in rows(out / f"{side}.jsonl")
                  if "Australia" in r["messages"][0]["content"]}
         assert len(sides) == 1
+
+
+def test_label_table_lists_the_furthest_labels_and_sums_up_the_rest(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataprep.commands import split as split_cmd
+
+    monkeypatch.setattr(split_cmd, "SHOW_STRATA", 1)
+    main(["split", str(INTENTS), "--eval-fraction", "0.25", "-o", str(tmp_path / "o"), "--dry-run"])
+    printed = capsys.readouterr().out.splitlines()
+    head = next(i for i, x in enumerate(printed) if "eval share" in x)
+    assert len([x for x in printed[head + 1:] if x.strip()[:1].isalnum()
+                and x.strip().split()[-1].startswith("0.")]) == 1
+    assert any(x.strip().startswith("... 2 more, each within") for x in printed)

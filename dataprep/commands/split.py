@@ -30,6 +30,8 @@ TRAIN_NAME = "train.jsonl"
 EVAL_NAME = "eval.jsonl"
 #: places of left-out records named in the summary
 SHOW_PLACES = 5
+#: labels listed in the summary (those furthest from their share); the rest summed up
+SHOW_STRATA = 12
 
 
 def _outputs(out_dir: str, read: Read, force: bool) -> tuple[str, str]:
@@ -98,9 +100,17 @@ def _summary(read: Read, usable: list[int], groups: list[list[int]], in_eval: se
         head = "label" if kind == "label" else "KTO flag"
         width = max(min(max(len(_label_text(k)) for k in total), 40), len(head))
         lines.append(f"  {head:<{width}}  {'train':>7}  {'eval':>6}  eval share")
-        for k, c in sorted(total.items(), key=lambda kv: (-kv[1], _label_text(kv[0]))):
+        # the strata furthest from their share first; a long tail is summed up
+        ranked = sorted(total.items(), key=lambda kv: (-abs(ev[kv[0]] - fraction * kv[1]),
+                                                       -kv[1], _label_text(kv[0])))
+        for k, c in ranked[:SHOW_STRATA]:
             name = _label_text(k)[:width]
             lines.append(f"  {name:<{width}}  {c - ev[k]:>7}  {ev[k]:>6}  {ev[k] / c:.3f}")
+        rest = ranked[SHOW_STRATA:]
+        if rest:
+            off = max(abs(ev[k] - fraction * c) for k, c in rest)
+            lines.append(f"  ... {len(rest)} more, each within {off:.1f} record"
+                         f"{'s' if off != 1 else ''} of its share")
     lines.append(f"Done in {seconds:.1f} s")
     return lines
 
