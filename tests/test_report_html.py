@@ -652,6 +652,34 @@ def test_browser_runs_no_payload_and_shows_the_report(
 
 
 @needs_chromium
+def test_browser_filter_follows_the_link(payload_report: tuple[Path, dict[str, Any]]) -> None:
+    """A shared link such as ``report.html#severity=error`` opens the page filtered: the
+    filter script hides the other rules, and ``q=`` filters by text."""
+    page, result = payload_report
+
+    def visible(fragment: str) -> tuple[list[tuple[str, str]], str]:
+        run = browser.dump_dom(page.as_uri() + fragment)
+        assert run.console == []
+        doc = parse(run.stdout)
+        sections = [a for t, a in doc.tags if t == "section" and "rule" in (a.get("class") or "").split()]
+        assert sections
+        return [((a.get("id") or "").removeprefix("rule-"), a.get("data-severity") or "")
+                for a in sections
+                if "hidden" not in a], "".join(doc.text)
+
+    rules = len({f["code"] for f in result["findings"]})
+    shown, _ = visible("#severity=error")
+    assert shown and {sev for _, sev in shown} == {"error"}
+    errors = {f["code"] for f in result["findings"] if f["severity"] == "error"}
+    assert len(shown) == len(errors) < rules
+    shown, text = visible("#q=DP301")
+    assert "DP301" in [code for code, _ in shown] and len(shown) < rules
+    assert f"{len(shown)} of {rules} rules" in text
+    shown, _ = visible("#severity=warning&q=%3Cscript")  # a payload in the link is only text
+    assert all(sev == "warning" for _, sev in shown)
+
+
+@needs_chromium
 def test_browser_paints_light_and_dark(
     payload_report: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:

@@ -808,16 +808,24 @@ SCRIPT = """(function () {
     });
     n.textContent = shown + ' of ' + rules.length + ' rules';
   }
-  c.addEventListener('click', function (e) {
-    var b = e.target.closest('button[data-sev]');
-    if (!b) return;
+  function press(b) {
     sev = b.getAttribute('data-sev');
     c.querySelectorAll('button[data-sev]').forEach(function (x) {
       x.setAttribute('aria-pressed', x === b ? 'true' : 'false');
     });
+  }
+  c.addEventListener('click', function (e) {
+    var b = e.target.closest('button[data-sev]');
+    if (!b) return;
+    press(b);
     apply();
   });
   q.addEventListener('input', apply);
+  var h = location.hash || '';
+  var s = /(?:#|&)severity=(all|error|warning|info)(?:&|$)/.exec(h);
+  if (s) press(c.querySelector('button[data-sev="' + s[1] + '"]'));
+  var f = /(?:#|&)q=([^&]*)/.exec(h);
+  if (f) { try { q.value = decodeURIComponent(f[1]); } catch (err) { q.value = f[1]; } }
   c.hidden = false;
   apply();
 })();"""
