@@ -5,7 +5,7 @@ dataset's size, so every distribution is binned where it is measured.  Two shape
 
 - ``linear_bins``: values already in memory (the token counts of the DP501 sample), cut
   into at most ``MAX_BINS`` bins of a round width (1, 2 or 5 times a power of ten), so
-  the axis reads 0, 200, 400 ... rather than 0, 187.3 ...;
+  the axis reads 0, 200, 400 ... (or 700, 705, 710 ...) rather than 0, 187.3 ...;
 - ``LogBins``: a stream of lengths (every reply of a million records) counted into fixed
   1-2-5 edges (0, 1, 2, 5, 10, 20, 50 ...): a constant number of counters, and lengths
   of 3 and 30,000 characters both visible on one axis.
@@ -37,18 +37,26 @@ def _round_step(raw: float) -> int:
 
 
 def linear_bins(values: Sequence[int], bins: int = MAX_BINS) -> dict[str, Any] | None:
-    """Round-width bins from 0 to past the largest value; None for no values."""
+    """Round-width bins over the values' range; None for no values.
+
+    The first edge is 0 unless the values start far from it (all records between 700 and
+    800 tokens): then it is a round number below the smallest value, so the bins spread
+    over the data instead of an empty axis.
+    """
     if not values:
         return None
-    top = max(max(values), 0)
-    step = _round_step(top / bins)
-    while top // step + 1 > bins:  # the top value needs a bin of its own
+    low, top = max(min(values), 0), max(max(values), 0)
+    if low <= (top - low) / 4:
+        low = 0
+    step = _round_step((top - low) / bins)
+    while (top - low // step * step) // step + 1 > bins:  # the top value needs a bin
         step = _round_step(step + 1)
-    n = top // step + 1
+    start = low // step * step
+    n = (top - start) // step + 1
     counts = [0] * n
     for v in values:
-        counts[min(max(v, 0) // step, n - 1)] += 1
-    return {"edges": [i * step for i in range(n + 1)], "counts": counts}
+        counts[min(max(v - start, 0) // step, n - 1)] += 1
+    return {"edges": [start + i * step for i in range(n + 1)], "counts": counts}
 
 
 def _edges_125(top: int) -> list[int]:

@@ -133,3 +133,14 @@ def test_the_html_report_draws_what_the_lint_measured(chat_dir: Path) -> None:
     for chart in ("tokens", "reply_chars", "cluster_sizes", "languages", "by_code", "per_file"):
         assert f'data-chart="{chart}"' in page, chart
     assert "Score per file" in page and "Findings per file" not in page
+
+
+def test_linear_bins_start_near_values_far_from_zero() -> None:
+    values = [702, 715, 731, 760, 789]
+    got = linear_bins(values)
+    assert got is not None
+    edges, counts = got["edges"], got["counts"]
+    assert 600 < edges[0] <= 702 and edges[-1] > 789 and sum(counts) == len(values)
+    assert edges[1] - edges[0] in (1, 2, 5, 10, 20) and len(counts) <= 40
+    # values close to zero keep a zero origin
+    assert linear_bins([3, 50, 90])["edges"][0] == 0  # type: ignore[index]
