@@ -783,3 +783,21 @@ def test_short_bar_rises_with_length_and_follows_its_floor() -> None:
     assert short_bar(100, 100, 0.5) == pytest.approx(85 / 115)  # a lower floor loosens the rise too
     assert short_bar(15, 15, 0.5) == 0.5
     assert short_bar(100, 100, 1.0) == 1.0
+
+
+def test_a_near_copy_with_another_label_is_a_conflict_not_a_copy(tmp_path: Path) -> None:
+    """DP402 names it (DP302 stays quiet), and it still adds no effective example:
+    adding a conflicting record must never raise the example count."""
+    rows = [{"text": f"a question about topic number {w} for the bank", "label": lab}
+            for w, lab in zip(("one", "two", "three", "four", "five", "six"), ("a", "b") * 3)]
+    rows += [{"text": "I do not recognise this card payment from last Tuesday", "label": "card"},
+             {"text": "I do not recognize this card payment from last Tuesday", "label": "debit"},
+             {"text": "I do not recognise this card payment from last tuesday!", "label": "card"}]
+    data = write_jsonl(tmp_path / "data.jsonl", rows)
+    res = run([data], tmp_path, select=["DP3", "DP402"], task="classification")
+    # 7 conflicts with 6; 8 copies 6 (same label) and conflicts with 7
+    assert [(f.code, f.record) for f in res.findings if f.code in ("DP302", "DP402")] == [
+        ("DP402", 7), ("DP302", 8), ("DP402", 8)]
+    assert res.summary["effective_examples"] == 7
+    alone = run([data], tmp_path, task="classification")  # DP402 off: DP302 names both
+    assert sorted(f.record for f in alone.findings if f.code == "DP302") == [7, 8]

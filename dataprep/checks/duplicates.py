@@ -56,7 +56,11 @@ class NearDuplicate(Rule):
     records that ask different questions and get the same reply are not near copies (a
     support set with one written answer per intent teaches each question its answer;
     replies that repeat a few answers are DP509's), and the same question with different
-    replies is DP303's.
+    replies is DP303's.  Tool calls and tool definitions are part of a record: records
+    that call other tools, with other arguments, or offer other tools are not copies.
+    A classification input that is a near copy of the cluster's first with another label
+    is a label conflict, reported by DP402 instead when it runs (it still adds no
+    effective example: a conflicting record must not raise the count).
 
     Examples:
     pass: {"records": [{"text": "the quick brown fox jumps over the lazy dog near the river bank today"}, {"text": "a completely different sentence about cooking pasta with garlic and olive oil tonight"}]}
@@ -151,7 +155,11 @@ class DuplicatesCheck(Check):
             emit("DP301", path, line, index,
                  f"exact duplicate (after normalisation) of {_loc(first.path, first.line, first.record)}",
                  related=(first,))
+        # a near copy with another label is DP402's conflict when that rule runs
+        conflicts_elsewhere = "DP402" in self.context.enabled
         for rid, (partner, sim, size) in sorted(near.flagged.items() if near else ()):
+            if conflicts_elsewhere and near.relabelled(rid):
+                continue
             path, line, index = near.where(rid)
             ppath, pline, pindex = near.where(partner)
             # related[0] is the cluster's first record (the one kept); the verified

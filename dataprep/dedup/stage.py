@@ -89,6 +89,19 @@ def tool_digest(fmt: str, d: dict[str, Any]) -> int:
     return _digest8("\x1e".join(calls) + "\x1f" + tools) or 1
 
 
+def label_digest(fmt: str, d: dict[str, Any]) -> int:
+    """A digest of the label of a layout whose near text is its input alone (0: none).
+
+    Lets DP302 leave a near copy with another label to DP402 (a label conflict is not a
+    copy to drop).  Case-folded and whitespace-normalised; spelling variants are DP403's.
+    """
+    layout = layout_of(fmt)
+    if not layout.near_is_input:
+        return 0
+    got = layout.label(d)
+    return (_digest8(normalize(got[0])) or 1) if got is not None else 0
+
+
 def _prepare(text: str) -> tuple[str, np.ndarray]:
     """Normalised text and its word hashes."""
     norm = prepare(text)
@@ -142,6 +155,8 @@ class NearDuplicates(Derives):
         self.prompt_empty = array("b")
         #: ``tool_digest`` of each record: a pair whose digests differ is no near copy
         self.tools = array("Q")
+        #: ``label_digest`` of each record (clusters ignore it: see ``relabelled``)
+        self.label = array("Q")
         #: exact prompt groups: digest → first id; and (id, first id) for repeats
         self.prompt_first: dict[int, int] = {}
         self.prompt_repeats: list[tuple[int, int]] = []
@@ -162,8 +177,8 @@ class NearDuplicates(Derives):
         """Map phase: per record, its views' band keys and digests (None: unknown layout).
 
         Band keys are made for the whole batch at once (``band_keys_of``); each record
-        gets ``(response digest, prompt empty, prompt digest or 0, tool digest, full-text
-        keys, prompt keys)`` where keys are ``((kind, scheme), row)`` pairs.  Exact repeats and
+        gets ``(response digest, prompt empty, prompt digest or 0, tool digest, label
+        digest, full-text keys, prompt keys)`` where keys are ``((kind, scheme), row)`` pairs.  Exact repeats and
         invalid records get keys too; ``observe`` drops them.
         """
         out: list[Any] = [None] * len(recs)
@@ -196,7 +211,8 @@ class NearDuplicates(Derives):
                 prompt_rows.append(i)
                 prompt_texts.append(pnorm)
             heads.append((_digest8(normalize(response)) if response else 0,
-                          0 if prompt.strip() else 1, pd, tool_digest(fmt, rec.data)))
+                          0 if prompt.strip() else 1, pd, tool_digest(fmt, rec.data),
+                          label_digest(fmt, rec.data)))
         keys: dict[int, tuple[list[Any], list[Any]]] = {i: ([], []) for i in full_rows}
         for side, rows, texts in ((0, full_rows, full_texts), (1, prompt_rows, prompt_texts)):
             if not texts:
@@ -240,7 +256,7 @@ class NearDuplicates(Derives):
         got = self.derived(rec)
         if got is None:
             return
-        response, prompt_empty, pd, tools, full, prompt = got
+        response, prompt_empty, pd, tools, label, full, prompt = got
         rid = len(self.file)
         self.file.append(len(self.context.files) - 1)
         self.index.append(rec.index)
@@ -252,6 +268,7 @@ class NearDuplicates(Derives):
         self.response.append(response)
         self.prompt_empty.append(prompt_empty)
         self.tools.append(tools)
+        self.label.append(label)
         if pd:
             first = self.prompt_first.get(pd)
             if first is None:
@@ -424,13 +441,24 @@ class NearDuplicates(Derives):
     def bytes_per_record(self) -> float:
         n = max(len(self.file), 1)
         arrays = sum(a.itemsize for a in (self.file, self.index, self.line, self.offset, self.split,
-                                         self.fmt, self.response, self.prompt_empty, self.tools))
+                                         self.fmt, self.response, self.prompt_empty, self.tools,
+                                         self.label))
         bands = max(h.bands for h in self.hashers.values()) * 8 + 4  # type: ignore[attr-defined]
         views = 2 if self.want_prompt else 1
         return arrays + bands * views + (len(self.prompt_first) * 100) / n
 
     def summary(self) -> dict[str, Any]:
         return {}
+
+    def relabelled(self, rid: int) -> bool:
+        """Whether a flagged member carries another label than its cluster's first record.
+
+        It stays out of the effective count like any member (adding a conflicting
+        record must not add an example), but it is no copy of the kept record: DP402
+        names it, DP302 does not.
+        """
+        first = self.cluster_first.get(rid)
+        return first is not None and self.label[rid] != self.label[first]
 
     def distributions(self) -> dict[str, Any]:
         """Duplicate clusters by size: the exact stage's clusters of copies, plus near
