@@ -149,7 +149,7 @@ def lint(paths: tuple[str, ...], fmt: str, output: str | None, task: str | None,
     from dataprep.api import lint as run_lint
     from dataprep.api import load_config
     from dataprep.progress import make_progress
-    from dataprep.report import render, resolve_format
+    from dataprep.report import EXAMPLES, render, resolve_format
     from dataprep.report.grouping import DEFAULT_MAX_PER_RULE
 
     try:
@@ -186,7 +186,9 @@ def lint(paths: tuple[str, ...], fmt: str, output: str | None, task: str | None,
                       fingerprints=resolved_fmt in FINGERPRINT_FORMATS, baseline=baseline_path,
                       jobs=n_jobs, engine=engine, ray_address=ray_address)
     report = result.to_dict()
-    text = render(resolved_fmt, report, color=_use_color(output), verbose=verbose, max_per_rule=cap)
+    # a page caps examples itself: only a cap the user gave reaches it
+    shown = max_per_rule if resolved_fmt in EXAMPLES else cap
+    text = render(resolved_fmt, report, color=_use_color(output), verbose=verbose, max_per_rule=shown)
     _write(text, output)
     if not no_summary:
         _step_summary(report, cap)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -208,6 +209,16 @@ def test_text_caps_one_rule_per_file_and_the_options_change_it(tmp_path: Path) -
     assert sum(ln.startswith(f"{data}:") for ln in out.splitlines()) == 25 and "more DP113" not in out
     _, out = _lint_in_process(str(data), "--format", "json", "--max-per-rule", "3")
     assert len(json.loads(out)["findings"]) == 25, "machine formats keep every finding"
+
+
+def test_html_shows_its_own_example_cap_unless_one_is_given(tmp_path: Path) -> None:
+    data = tmp_path / "train.jsonl"
+    data.write_text(_no_answer_records(25))
+    examples = re.compile(r'data-shown="(\d+)"')
+    _, page = _lint_in_process(str(data), "--format", "html")
+    assert examples.findall(page) == ["5"]  # the page's default, not the text cap of 10
+    _, page = _lint_in_process(str(data), "--format", "html", "--max-per-rule", "2")
+    assert examples.findall(page) == ["2"]
 
 
 def test_show_all_and_max_per_rule_together_is_a_usage_error(tmp_path: Path, good: Path) -> None:

@@ -69,17 +69,23 @@ def get_renderer(fmt: str) -> Renderer:
     return fn
 
 
+#: formats whose ``max_per_rule`` is the number of examples shown per rule and file, with
+#: None meaning the format's own default (a page must stay small, so never "all")
+EXAMPLES: frozenset[str] = frozenset({"html"})
+
+
 def render(fmt: str, result: Mapping[str, Any], color: bool = False, verbose: bool = False,
            max_per_rule: int | None = DEFAULT_MAX_PER_RULE) -> str:
     """The whole output of ``result`` in format ``fmt``, as one string.
 
     Text formats end with a newline; ``jsonl`` of a result without findings is empty.
     ``color`` only affects ``text``; ``verbose`` adds detail where a format has room for it;
-    ``max_per_rule`` (None: no cap) applies to the ``GROUPED`` formats only.
+    ``max_per_rule`` (None: no cap) applies to the ``GROUPED`` formats, and to the
+    ``EXAMPLES`` formats as their examples per rule and file (None: their default).
     """
-    if fmt in GROUPED:
+    if fmt in GROUPED or fmt in EXAMPLES:
         return get_renderer(fmt)(result, color=color, verbose=verbose, max_per_rule=max_per_rule)
     return get_renderer(fmt)(result, color=color, verbose=verbose)
 
 
-__all__ = ["FORMATS", "GROUPED", "Renderer", "get_renderer", "render", "resolve_format"]
+__all__ = ["EXAMPLES", "FORMATS", "GROUPED", "Renderer", "get_renderer", "render", "resolve_format"]
