@@ -745,7 +745,7 @@ def run(inputs: Sequence[str], *, output: str | None, in_place: bool, dry_run: b
 
     from dataprep.api import lint
     from dataprep.errors import UsageError
-    from dataprep.rewrite import SourceLines, write_jsonl
+    from dataprep.rewrite import SourceLines, write_jsonl, write_many
     from dataprep.sources import discover
 
     specs = [s for s in discover(inputs) if s.kind != "registry"]
@@ -811,10 +811,15 @@ def run(inputs: Sequence[str], *, output: str | None, in_place: bool, dry_run: b
             total.changes.append(Change(f.path, f.line, f.index if f.index is not None else -1,
                                         "reject", f"unreadable line ({f.kind}: {f.detail})"))
         if not dry_run:
-            for t, items in zip(targets, total.kept):
-                written.append((t.output, write_jsonl(t.output, _rows(items, lines), backup=t.backup)))
+            # all files are written before any is renamed; the rejects file first, so a
+            # record taken out of an input replaced in place is never only in a temp file
+            outs: list[tuple[str, Iterable[Any], str | None]] = (
+                [(rejects_file, rejects, None)] if rejects else [])
+            outs += [(t.output, _rows(items, lines), t.backup)
+                     for t, items in zip(targets, total.kept)]
+            written = list(zip([o[0] for o in outs], write_many(outs)))
             if rejects:
-                written.append((rejects_file, write_jsonl(rejects_file, rejects)))
+                written = [*written[1:], written[0]]
     finally:
         for src in lines.values():
             src.close()

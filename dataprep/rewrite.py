@@ -116,8 +116,48 @@ def write_jsonl(path: str, rows: Iterable[Any], *, backup: str | None = None) ->
     A row that is ``bytes`` is one line already encoded (``SourceLines.line``: an
     unchanged record copied byte for byte) and is written as it is.
     """
-    target = os.path.abspath(path)
-    folder = os.path.dirname(target)
+    return write_many([(path, rows, backup)])[0]
+
+
+def write_many(outputs: Sequence[tuple[str, Iterable[Any], str | None]]) -> list[int]:
+    """Write several JSON Lines files (path, rows, backup) as nearly together as a file
+    system allows: every file is written and synced to its temporary file first, and
+    only then are they renamed, one after another.  A failure while writing leaves every
+    target untouched (a train/eval pair is never half new); only a failure between two
+    renames can leave some replaced.  Returns the rows written per file.
+    """
+    staged: list[tuple[str, str, str | None]] = []
+    counts: list[int] = []
+    current = ""
+    try:
+        for path, rows, backup in outputs:
+            current = path
+            tmp, n = _stage(path, rows)
+            staged.append((tmp, path, backup))
+            counts.append(n)
+        while staged:
+            tmp, current, backup = staged[0]
+            target = os.path.abspath(current)
+            _give_mode(tmp, target)
+            if backup is not None and os.path.exists(target):
+                shutil.copy2(target, backup)
+            os.replace(tmp, target)
+            staged.pop(0)
+    except BaseException as exc:
+        for tmp, _, _ in staged:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write {current}: {exc.strerror or exc}") from None
+        raise
+    return counts
+
+
+def _stage(path: str, rows: Iterable[Any]) -> tuple[str, int]:
+    """``rows`` written and synced to a new temporary file beside ``path``."""
+    folder = os.path.dirname(os.path.abspath(path))
     try:
         os.makedirs(folder, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".dataprep-", suffix=".tmp", dir=folder)
@@ -132,19 +172,13 @@ def write_jsonl(path: str, rows: Iterable[Any], *, backup: str | None = None) ->
                 n += 1
             fh.flush()
             os.fsync(fh.fileno())
-        _give_mode(tmp, target)
-        if backup is not None and os.path.exists(target):
-            shutil.copy2(target, backup)
-        os.replace(tmp, target)
-    except BaseException as exc:
+    except BaseException:
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        if isinstance(exc, OSError):
-            raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
-    return n
+    return tmp, n
 
 
 def _give_mode(tmp: str, target: str) -> None:

@@ -349,3 +349,28 @@ def test_label_table_lists_the_furthest_labels_and_sums_up_the_rest(
     assert len([x for x in printed[head + 1:] if x.strip()[:1].isalnum()
                 and x.strip().split()[-1].startswith("0.")]) == 1
     assert any(x.strip().startswith("... 2 more, each within") for x in printed)
+
+
+def test_a_failed_write_leaves_no_half_new_pair(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both files are written before either is renamed: a failure while writing the
+    second leaves the earlier pair exactly as it was, and no temporary file."""
+    import dataprep.rewrite as rewrite
+
+    out = tmp_path / "o"
+    split([INTENTS], out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real = rewrite._stage
+    calls = []
+
+    def failing(path: str, rows: Any) -> Any:
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(path, rows)
+
+    monkeypatch.setattr(rewrite, "_stage", failing)
+    with pytest.raises(SystemExit) as exc:
+        main(["split", str(INTENTS), "--eval-fraction", "0.25", "--seed", "3", "-o", str(out),
+              "--force"])
+    assert exc.value.code == 2 and len(calls) == 2
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -22,7 +22,7 @@ from dataprep.rewrite import (
     place,
     read_records,
     shared_lines,
-    write_jsonl,
+    write_many,
 )
 
 #: the output names: ``dataprep.sources.split_role`` reads them as a train and an eval split
@@ -182,8 +182,10 @@ def run_split(paths: Sequence[str], *, fraction: float, out_dir: str | None, see
     else:
         train_path, eval_path = targets
         ordered = sorted(usable)
-        write_jsonl(eval_path, (read.records[i].data for i in ordered if i in in_eval))
-        write_jsonl(train_path, (read.records[i].data for i in ordered if i not in in_eval))
+        # both written before either is renamed: a failure never leaves a new eval file
+        # beside an old train file
+        write_many([(eval_path, (read.records[i].data for i in ordered if i in in_eval), None),
+                    (train_path, (read.records[i].data for i in ordered if i not in in_eval), None)])
     shown = (f"-> {targets[0]}", f"-> {targets[1]}") if targets and not dry_run else None
     for line in _summary(read, usable, groups, in_eval, strata, kind, fraction, seed,
                          shown, time.monotonic() - started):
