@@ -433,13 +433,14 @@ def _describe(c: Converted, target: str) -> str:
     return f"{c.source} -> {target}{extra}"
 
 
-def plan(read: Read, target: str) -> Plan:
+def plan(read: Read, target: str, fields: Mapping[str, str] | None = None) -> Plan:
     """Convert every record of ``read`` or raise ``InputError`` naming what would be lost.
 
     All or nothing: one record that cannot be converted refuses the whole input, because
     a file with some records silently missing is worse than no file.  Unreadable records
-    refuse it too: they would be dropped from the output.  A trainer registry's field
-    names (LLaMA-Factory ``dataset_info.json``) are applied first, as the linter does.
+    refuse it too: they would be dropped from the output.  Field names are mapped first,
+    as the linter maps them: the project's ``fields`` and a trainer registry's
+    (LLaMA-Factory ``dataset_info.json``), the registry's winning.
     """
     if target not in TARGETS:
         raise UsageError(f"unknown target layout {target!r} (choose from {', '.join(TARGETS)})")
@@ -460,9 +461,10 @@ def plan(read: Read, target: str) -> Plan:
     for rec in read.records:
         spec = specs.get(rec.path)
         d = rec.data
-        if spec is not None and spec.fields:
+        mapping = {**(fields or {}), **dict(spec.fields if spec is not None else ())}
+        if mapping:
             d = dict(d)
-            records.apply_mapping(d, dict(spec.fields))
+            records.apply_mapping(d, mapping)
         fmt = spec.layout if spec is not None and spec.layout else None
         try:
             c = convert_record(d, target, fmt)

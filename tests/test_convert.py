@@ -287,3 +287,21 @@ def test_end_to_end(tmp_path: Path) -> None:
     first = rows(tmp_path / "chat.jsonl")[0]["messages"]
     assert first[0] == {"role": "user",
                         "content": "Translate the sentence into French.\nThe library opens at nine."}
+
+
+def test_the_project_field_mapping_applies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Keys renamed by the project's config are read as the linter reads them."""
+    src = tmp_path / "qa.jsonl"
+    src.write_text(json.dumps({"question": "What is the capital of France?",
+                               "answer": "Paris is the capital of France."}) + "\n", encoding="utf-8")
+    cfg = tmp_path / "dataprep.toml"
+    cfg.write_text('[fields]\nprompt = "question"\ncompletion = "answer"\n', encoding="utf-8")
+    out = tmp_path / "chat.jsonl"
+    code, _, err = run(["convert", str(src), "--to", "chat", "-o", str(out), "--config", str(cfg)],
+                       capsys)
+    assert code == 0, err
+    row = json.loads(out.read_text(encoding="utf-8"))
+    assert [m["role"] for m in row["messages"]] == ["user", "assistant"]
+    assert row["messages"][1]["content"] == "Paris is the capital of France."
+    code, _, err = run(["convert", str(src), "--to", "chat", "-o", str(tmp_path / "x.jsonl")], capsys)
+    assert code == 2 and "cannot convert" in err, err  # without the mapping: no layout

@@ -39,9 +39,10 @@ Records already in the target layout pass through unchanged.  Keys the source
 layout does not read (id, source and other metadata, unknown keys) are kept as they
 are.  Texts are copied verbatim: run `dataprep fix` first, since an Alpaca placeholder
 input such as <noinput> would otherwise become part of the user message, where the
-input checks no longer see it.  The [tool.dataprep.fields] mapping of pyproject.toml
-is not applied; a LLaMA-Factory dataset_info.json beside the data is.  Inputs are
-never modified; OUT is replaced atomically.
+input checks no longer see it.  Field names are read as the linter reads them: the
+project's [tool.dataprep.fields] mapping (or --config) and a LLaMA-Factory
+dataset_info.json beside the data.  Inputs are never modified; OUT is replaced
+atomically.
 """
 
 
@@ -54,13 +55,20 @@ never modified; OUT is replaced atomically.
 @click.option("--dry-run", is_flag=True,
               help="Print one line per converted record (file:line, source -> target) and "
                    "write nothing.")
-def command(inputs: tuple[str, ...], output: str | None, target: str, dry_run: bool) -> None:
+@click.option("--config", "config_path", default=None,
+              help="Config file whose field mapping applies (default: nearest dataprep.toml "
+                   "or pyproject.toml).")
+def command(inputs: tuple[str, ...], output: str | None, target: str, dry_run: bool,
+            config_path: str | None) -> None:
+    from dataprep.api import load_config
+
+    fields = load_config(config_path=config_path).fields
     if output is None and not dry_run:
         raise UsageError("convert needs -o OUT (or --dry-run to only show the changes)")
     read = read_records(list(inputs))
     if output is not None:
         _check_output(output, [s.real_path for s in read.specs])
-    p = plan(read, target)
+    p = plan(read, target, fields)
     if dry_run:
         for line in format_changes(p.changes, shared_lines((r.path, r.line) for r in read.records)):
             click.echo(line)
