@@ -181,6 +181,9 @@ class Layout:
     replies: ClassVar[bool] = True
     #: whether one leading space in a reply is the layout's convention (legacy completions)
     leading_space_ok: ClassVar[bool] = False
+    #: pointer prefixes of context turns: an assistant text there is shown to the model,
+    #: not trained on (a preference pair's shared history), so it is no reply to judge
+    context_prefixes: ClassVar[tuple[str, ...]] = ("/prompt",)
     #: the published JSON Schema in rules/schemas, when there is one
     schema: ClassVar[str | None] = None
 

@@ -87,6 +87,8 @@ class ShareGPTPreference(ShareGPT):
                'as turn objects in "chosen" and "rejected"')
     trainers = "LLaMA-Factory (sharegpt, ranking: true)"
     task = "generative"
+    #: only "chosen" and "rejected" are trained on; "conversations" is their history
+    context_prefixes = ("/prompt", "/conversations")
 
     def match(self, d: Mapping[str, Any]) -> bool:
         return "conversations" in d and "chosen" in d and "rejected" in d

@@ -26,7 +26,10 @@ class TruncatedReply(Rule):
       issuing"), not a title, a label or a name.
 
     Short answers ("Arizona", "The capital of France is Paris"), lists, verse, headings,
-    tables, formulas, code, URLs and numbers are never taken for cuts.
+    tables, formulas, code, URLs and numbers are never taken for cuts.  Only trained
+    replies are judged: the assistant turns of a preference pair's shared history (a TRL
+    ``prompt``, LLaMA-Factory's ``conversations`` beside ``chosen``/``rejected``) are
+    context the model is shown, not taught to write.
 
     Examples:
     pass: {"messages": [{"role": "user", "content": "Why is the sky blue?"}, {"role": "assistant", "content": "Sunlight is scattered by the molecules of the air. Blue light is scattered more than red light because its wavelength is shorter."}]}

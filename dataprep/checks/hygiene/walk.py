@@ -32,6 +32,7 @@ class HygieneCheck(Check):
         self._lengths = length.LengthStats(list(o502["trivial_replies"]))
         self._replies = self._judged = True
         self._lead_ok = False
+        self._context: tuple[str, ...] = ()
         self._min_chars = int(o507["min_chars"])
         self._min_tail = int(o507["min_tail_words"])
         self._rep_repeats = int(o508["min_repeats"])
@@ -62,6 +63,7 @@ class HygieneCheck(Check):
         self._replies = layout.replies
         self._judged = layout.desirable(d) is not False
         self._lead_ok = layout.leading_space_ok
+        self._context = layout.context_prefixes
         msgs = layout.plain_messages(d)
         after_user = False
         if msgs is not None and _plain_messages(msgs):
@@ -113,9 +115,10 @@ class HygieneCheck(Check):
                                       f"{label(role, ptr)}: {excerpt(text, m.start(), m.end())}",
                         ptr)
         if assistant and self._judged:
-            if self._do507 and self._replies and not (pointer or "").startswith("/prompt"):
+            if self._do507 and self._replies and not (pointer or "").startswith(self._context):
                 # raw documents are chunked anywhere: only replies have endings; an
-                # assistant turn in a preference prompt is context, not a trained reply
+                # assistant turn in a preference pair's history is context, not a
+                # trained reply
                 ptr = pointer or f"/messages/{index}/content"
                 cut = truncated.describe(text, label(role, ptr), self._min_chars,
                                           self._min_tail)
