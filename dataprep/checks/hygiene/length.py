@@ -47,6 +47,9 @@ class LengthOutlier(Rule):
     In generative data, filler replies such as "ok", "sure" or "thanks" are reported
     whatever the prompt: they teach the model to answer without answering
     (classification data, whose outputs are labels, is exempt). Empty replies are DP115's.
+    Only trained replies count: the assistant turns of a preference pair's shared history
+    (a TRL ``prompt``, LLaMA-Factory's ``conversations``) are context, neither measured
+    nor reported.
 
     Examples:
     pass: {"records": [{"prompt": "Say hi", "completion": "Hello there, nice to meet you."}, {"prompt": "Say bye", "completion": "Goodbye, see you soon."}, {"prompt": "Thank", "completion": "Thank you very much indeed."}], "options": {"min_replies": 3}}

@@ -114,11 +114,11 @@ class HygieneCheck(Check):
                 emit.at("DP506", rec, f"{pattern.id} ({pattern.description}) in the "
                                       f"{label(role, ptr)}: {excerpt(text, m.start(), m.end())}",
                         ptr)
-        if assistant and self._judged:
-            if self._do507 and self._replies and not (pointer or "").startswith(self._context):
-                # raw documents are chunked anywhere: only replies have endings; an
-                # assistant turn in a preference pair's history is context, not a
-                # trained reply
+        # an assistant turn in a preference pair's history is context the model is
+        # shown, not a reply it is trained to write: neither DP507 nor DP502 judge it
+        if assistant and self._judged and not (pointer or "").startswith(self._context):
+            if self._do507 and self._replies:
+                # raw documents are chunked anywhere: only replies have endings
                 ptr = pointer or f"/messages/{index}/content"
                 cut = truncated.describe(text, label(role, ptr), self._min_chars,
                                           self._min_tail)
