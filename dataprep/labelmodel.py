@@ -75,9 +75,10 @@ import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 #: word n-grams read at most this many characters of a text (a long document's label is
 #: decided well before its end, and the cost grows with the text)
@@ -207,6 +208,7 @@ def _in_workers(fn: Any, calls: list[tuple[Any, ...]]) -> list[Any] | None:
 
 def _vectorize(kind: str, texts: Sequence[str]) -> Any:
     """One TF-IDF block (``word`` or ``char``), or None when no term occurs twice."""
+    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     if kind == "word":
@@ -229,6 +231,7 @@ def features(texts: Sequence[str]) -> Any:
     so it leaks nothing between folds, and it is done once instead of once per fold.  On
     large inputs the two blocks are built in two processes (tokenising holds the GIL).
     """
+    import numpy as np
     from scipy.sparse import csr_matrix, hstack
 
     kinds = ("word", "char")
@@ -244,6 +247,7 @@ def features(texts: Sequence[str]) -> Any:
 
 
 def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
+    import numpy as np
     z = scores * temperature
     z -= z.max(axis=1, keepdims=True)
     np.exp(z, out=z)
@@ -258,6 +262,7 @@ def _calibrate(scores: np.ndarray, labels: np.ndarray, seed: int) -> np.ndarray:
     they are a fair target): the SVM's margins and naive Bayes' over-confident log
     probabilities become probabilities on one scale that can be averaged.
     """
+    import numpy as np
     from scipy.optimize import minimize_scalar
 
     rows = np.arange(len(labels))
@@ -277,6 +282,7 @@ def _fold_scores(kind: str, x: Any, labels: np.ndarray, train: np.ndarray, test:
                  seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(classes, scores of the test rows) of one fold model; a top-level function so that
     worker processes can run it."""
+    import numpy as np
     from sklearn.naive_bayes import MultinomialNB
     from sklearn.svm import LinearSVC
 
@@ -301,6 +307,7 @@ def _scores(kind: str, x: Any, labels: np.ndarray, n_classes: int, splits: list[
     fold is its own process-local, seeded liblinear run, so the scores are the same as
     in one process (threads would share liblinear's random state and are not).
     """
+    import numpy as np
     jobs = [(train[keep[train]], test) for train, test in splits]
     got = None
     if kind == "svm" and x.nnz * n_classes >= PARALLEL_WORK:
@@ -333,6 +340,7 @@ def _keep_after(flagged: np.ndarray, labels: np.ndarray, n_classes: int) -> np.n
     A class that would lose more than half its records keeps them all: when most of a
     class looks wrong, the class definition is in question, not its members.
     """
+    import numpy as np
     keep = ~flagged
     total = np.bincount(labels, minlength=n_classes)
     kept = np.bincount(labels[keep], minlength=n_classes)
@@ -342,6 +350,7 @@ def _keep_after(flagged: np.ndarray, labels: np.ndarray, n_classes: int) -> np.n
 
 
 def _splits(labels: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    import numpy as np
     from sklearn.model_selection import StratifiedKFold
 
     kf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
@@ -355,6 +364,7 @@ def out_of_fold_probabilities(texts: Sequence[str], labels: Sequence[int], n_cla
     One round of the model, no cleaning; ``benchmarks/eval_label_noise.py`` reads the
     classes a model confuses from it.
     """
+    import numpy as np
     y = np.asarray(labels, dtype=np.int64)
     return _probabilities(features(texts), y, n_classes, _splits(y, folds, seed),
                           np.ones(len(y), dtype=bool), seed)
@@ -369,6 +379,7 @@ def _flag(labels: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray
     than ``LOW_QUALITY`` of the calibrated probability while another label wins is then
     added as well.
     """
+    import numpy as np
     from cleanlab.filter import find_label_issues
     from cleanlab.rank import get_label_quality_scores
 
@@ -383,6 +394,7 @@ def _flag(labels: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray
 def find_suspects(texts: Sequence[str], labels: Sequence[int], n_classes: int, *,
                   folds: int = 5, seed: int = 0, rounds: int = 2) -> ModelReport:
     """Likely label errors among ``texts`` (``labels`` are 0..n_classes-1, each class >= ``folds``)."""
+    import numpy as np
     start = time.perf_counter()
     y = np.asarray(labels, dtype=np.int64)
     x = features(texts)
