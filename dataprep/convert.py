@@ -35,14 +35,15 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dataprep import records
 from dataprep.errors import InputError, UsageError
+from dataprep.records.base import MEDIA_KEYS
 from dataprep.records.preference import Preference, transcript_turns
 from dataprep.records.roles import SHAREGPT_TAGS
-from dataprep.rewrite import Change, Read, place
+from dataprep.rewrite import Change, Read, place, shared_lines
 
 #: layouts ``convert`` can write
 TARGETS: tuple[str, ...] = ("chat", "preference")
@@ -67,12 +68,9 @@ _LOST: dict[tuple[str, str], str] = {
     ("prompt-only", "preference"): "a prompt-only (RL) record has no replies",
 }
 
-_MEDIA = frozenset({"images", "videos", "audios"})
-#: media lists each target holds beside its text (the linter's layouts agree)
-_MEDIA_OK: dict[str, frozenset[str]] = {
-    "chat": frozenset({"images", "videos", "audios"}),
-    "preference": frozenset({"images"}),
-}
+_MEDIA = frozenset(key for key, _ in MEDIA_KEYS)
+#: the layout that reads implicit-prompt transcripts (``_from_transcripts`` splits them)
+_PREFERENCE = Preference()
 
 
 class Refusal(Exception):
@@ -146,6 +144,13 @@ def _call(obj: Any, calls: _Calls) -> dict[str, Any]:
             "function": {"name": obj["name"], "arguments": text}}
 
 
+def _check_answered(made: int, answered: int) -> None:
+    """Refuse a call turn whose results, once some arrived, do not match its calls."""
+    if made and answered and answered != made:
+        raise Refusal(f"{made} parallel calls are answered by {answered} observation turns, "
+                      "so which result answers which call is unknown")
+
+
 def _turn_messages(conv: Any, calls: _Calls, *, weights: bool, where: str = "conversations"
                    ) -> list[dict[str, Any]]:
     """ShareGPT ``from``/``value`` turns as OpenAI messages, tool calls paired by id.
@@ -161,10 +166,10 @@ def _turn_messages(conv: Any, calls: _Calls, *, weights: bool, where: str = "con
     pending: list[str] = []  # ids of the last call turn not yet answered
     answered = 0  # results seen since the last call turn
     made = 0  # calls the last call turn made
+    allowed = {"from", "value", "weight"} if weights else {"from", "value"}
     for i, t in enumerate(conv):
         if type(t) is not dict:
             raise Refusal(f"{where} turn {i} is not an object")
-        allowed = {"from", "value", "weight"} if weights else {"from", "value"}
         extra = sorted(k for k in t if k not in allowed)
         if extra:
             raise Refusal(f'{where} turn {i} has key "{extra[0]}", which a '
@@ -174,9 +179,8 @@ def _turn_messages(conv: Any, calls: _Calls, *, weights: bool, where: str = "con
         if cls is None:
             raise Refusal(f"{where} turn {i} has unknown speaker tag {json.dumps(tag)}")
         value = t.get("value")
-        if cls != "tool" and made and answered and answered != made:
-            raise Refusal(f"{made} parallel calls are answered by {answered} observation turns, "
-                          "so which result answers which call is unknown")
+        if cls != "tool":
+            _check_answered(made, answered)
         if cls == "call":
             try:
                 parsed = json.loads(value) if type(value) is str else value
@@ -201,9 +205,7 @@ def _turn_messages(conv: Any, calls: _Calls, *, weights: bool, where: str = "con
         if "weight" in t:
             msg["weight"] = t["weight"]
         out.append(msg)
-    if made and answered and answered != made:
-        raise Refusal(f"{made} parallel calls are answered by {answered} observation turns, "
-                      "so which result answers which call is unknown")
+    _check_answered(made, answered)
     return out
 
 
@@ -234,7 +236,7 @@ def _finish(out: dict[str, Any], d: Mapping[str, Any], read: frozenset[str], tar
         if key in _MEDIA:
             if value is None or value == []:
                 continue
-            if key not in _MEDIA_OK[target]:
+            if key not in records.get(target).keys:  # the media lists the target reads
                 raise Refusal(f'"{key}" (media) has no place in the {target} layout')
         if key in out:
             raise Refusal(f'key "{key}" would be overwritten by the converted record')
@@ -327,13 +329,12 @@ def _from_transcripts(d: Mapping[str, Any]) -> dict[str, Any] | None:
     text; as messages, a chat template renders the roles.  The two transcripts must share
     their history: when they do not, there is no one prompt to write.
     """
-    explicit = "prompt" in d or "input" in d or "instruction" in d
     c, r = d.get("chosen"), d.get("rejected")
-    if explicit or type(c) is not str or type(r) is not str:
+    if _PREFERENCE._explicit(d) or type(c) is not str or type(r) is not str:
         return None
     if transcript_turns(c, "") is None or transcript_turns(r, "") is None:
         return None
-    prompt, chosen, rejected, differs = Preference()._sides(d)
+    prompt, chosen, rejected, differs = _PREFERENCE._sides(d)
     if differs:
         raise Refusal("the chosen and rejected transcripts have different histories, so "
                       "there is no shared prompt")
@@ -384,7 +385,9 @@ class Plan:
 
     ``rows`` are every record in input order (converted or passed through); ``changes``
     name the converted ones for ``--dry-run``; ``sources`` counts converted records by
-    the layout they were read as; ``kept`` counts records already in the target layout.
+    the layout they were read as; ``kept`` counts records already in the target layout;
+    ``shared`` are the input lines several records start on (``format_changes`` names
+    those records by number).
     """
 
     target: str
@@ -392,6 +395,7 @@ class Plan:
     changes: list[Change]
     sources: Counter[str]
     kept: int
+    shared: set[tuple[str, int]] = field(default_factory=set)
 
     def summary(self, output: str | None) -> str:
         """One line: how many records were converted from what, and where they went."""
@@ -422,11 +426,11 @@ def _refusal(problems: list[tuple[str, str]], target: str, total: int) -> str:
 
 
 def _describe(c: Converted, target: str) -> str:
-    """A change's reason: the conversion, and the tool calls it paired."""
+    """A converted record's change reason: the conversion, and the tool calls it paired."""
     calls = 0
     for key in ("messages", "prompt", "chosen", "rejected"):
         msgs = c.data.get(key)
-        if c.changed and type(msgs) is list:
+        if type(msgs) is list:
             calls += sum(len(m["tool_calls"]) for m in msgs
                          if type(m) is dict and type(m.get("tool_calls")) is list)
     extra = f" ({calls} tool call{'s' if calls != 1 else ''} with ids)" if calls else ""
@@ -452,16 +456,17 @@ def plan(read: Read, target: str, fields: Mapping[str, str] | None = None) -> Pl
     if not read.records:
         raise InputError("cannot convert: no records in " + ", ".join(s.path for s in read.specs))
     specs = {s.path: s for s in read.specs}
+    mappings = {s.path: {**(fields or {}), **dict(s.fields)} for s in read.specs}
     rows: list[dict[str, Any]] = []
     changes: list[Change] = []
     sources: Counter[str] = Counter()
     problems: list[tuple[str, str]] = []
     kept = 0
-    lines = Counter((rec.path, rec.line) for rec in read.records)
+    shared = shared_lines((rec.path, rec.line) for rec in read.records)
     for rec in read.records:
         spec = specs.get(rec.path)
         d = rec.data
-        mapping = {**(fields or {}), **dict(spec.fields if spec is not None else ())}
+        mapping = mappings.get(rec.path, fields)
         if mapping:
             d = dict(d)
             records.apply_mapping(d, mapping)
@@ -470,7 +475,7 @@ def plan(read: Read, target: str, fields: Mapping[str, str] | None = None) -> Pl
             c = convert_record(d, target, fmt)
         except Refusal as exc:
             # records of a one-line JSON array share a line: name them by number too
-            where = place(rec.path, rec.line, rec.index, lines[(rec.path, rec.line)] > 1)
+            where = place(rec.path, rec.line, rec.index, (rec.path, rec.line) in shared)
             problems.append((where, str(exc)))
             continue
         rows.append(c.data)
@@ -481,4 +486,4 @@ def plan(read: Read, target: str, fields: Mapping[str, str] | None = None) -> Pl
             kept += 1
     if problems:
         raise InputError(_refusal(problems, target, len(read.records)))
-    return Plan(target, rows, changes, sources, kept)
+    return Plan(target, rows, changes, sources, kept, shared)

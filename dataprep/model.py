@@ -8,9 +8,10 @@ afford to be a frozen, ordered value.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -149,6 +150,31 @@ def places(spots: Iterable[tuple[int | None, int]]) -> str:
 
 
 _ABSENT = object()
+
+_Batch = TypeVar("_Batch", bound=Callable[..., Any])
+
+
+def shared_per_batch(fn: _Batch) -> _Batch:
+    """Memoise ``fn(recs, *args)`` for the last map-phase batch it saw.
+
+    Several hooks derive from the same batch one after the other and read the same
+    texts (the exact and near stages their identity text, DP509 and DP510 their
+    replies): the second reader gets the first's result instead of computing it again.
+    The batch itself is held, not its ``id``, so a new list at a freed list's address
+    can never be taken for it.
+    """
+    last: tuple[Any, tuple[Any, ...], Any] | None = None
+
+    @functools.wraps(fn)
+    def wrapper(recs: list[Record], *args: Any) -> Any:
+        nonlocal last
+        if last is not None and last[0] is recs and last[1] == args:
+            return last[2]
+        got = fn(recs, *args)
+        last = (recs, args, got)
+        return got
+
+    return cast(_Batch, wrapper)
 
 
 class Derives:

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import orjson
+
 from dataprep.errors import InputError
 from dataprep.model import FileNote, ParseFailure, Record
 from dataprep.sources import SourceSpec, discover, read_source
@@ -98,10 +100,8 @@ def dumps(data: Any) -> bytes:
     beyond 64 bits), so a record that was read is always written back.
     """
     try:
-        import orjson
-
         return orjson.dumps(data)
-    except (ImportError, TypeError):
+    except TypeError:  # orjson.JSONEncodeError is one
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -227,8 +227,6 @@ class SourceLines:
         if b"\n" in body or b"\r" in body:
             return None
         try:
-            import orjson
-
             same = orjson.loads(body) == data
         except Exception:  # noqa: BLE001 - any doubt: re-encode instead
             return None

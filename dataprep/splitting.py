@@ -44,7 +44,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from dataprep import records as layouts
 from dataprep.config import Config
 from dataprep.errors import UsageError
-from dataprep.model import Record
 from dataprep.rewrite import Read
 
 if TYPE_CHECKING:
@@ -68,24 +67,26 @@ class Grouping:
     clusters: list[list[int]]
     #: "classification" or "generative", as the linter inferred or was told
     task: str
-    #: per record, its layout name (``records.UNKNOWN`` when none matched)
-    formats: list[str]
 
 
-def _canonical(rec: Record, cfg: Config, spec_fields: dict[str, tuple[tuple[str, str], ...]],
-               spec_layout: dict[str, str | None]) -> tuple[str, dict[str, Any]]:
-    """The record's layout and its keys renamed as the linter reads it.
+def canonical_views(read: Read, cfg: Config) -> list[tuple[str, dict[str, Any]]]:
+    """Per record, its layout (``records.UNKNOWN`` when none matched) and its keys
+    renamed as the linter reads it.
 
     A shallow copy is renamed, so the record written out keeps the file's own keys.
     """
-    fields = spec_fields.get(rec.path, ())
-    mapping = {**cfg.fields, **dict(fields)} if fields else cfg.fields
-    d = rec.data
-    if mapping:
-        d = dict(d)
-        layouts.apply_mapping(d, mapping)
-    fmt = spec_layout.get(rec.path) or cfg.format_hint or layouts.detect(d)
-    return fmt, d
+    spec_fields = {s.path: s.fields for s in read.specs}
+    spec_layout = {s.path: s.layout for s in read.specs}
+    out: list[tuple[str, dict[str, Any]]] = []
+    for rec in read.records:
+        fields = spec_fields.get(rec.path, ())
+        mapping = {**cfg.fields, **dict(fields)} if fields else cfg.fields
+        d = rec.data
+        if mapping:
+            d = dict(d)
+            layouts.apply_mapping(d, mapping)
+        out.append((spec_layout.get(rec.path) or cfg.format_hint or layouts.detect(d), d))
+    return out
 
 
 def clusters(read: Read, cfg: Config, *, prompts: bool = False) -> Grouping:
@@ -133,24 +134,18 @@ def clusters(read: Read, cfg: Config, *, prompts: bool = False) -> Grouping:
     groups: dict[int, list[int]] = {}
     for i in range(len(read.records)):
         groups.setdefault(roots.get(i, i), []).append(i)
-    spec_fields = {s.path: s.fields for s in read.specs}
-    spec_layout = {s.path: s.layout for s in read.specs}
-    formats = [_canonical(r, cfg, spec_fields, spec_layout)[0] for r in read.records]
     ordered = sorted(groups.values(), key=lambda g: g[0])
-    return Grouping(ordered, cast("TaskProfile", stages["task"]).task, formats)
+    return Grouping(ordered, cast("TaskProfile", stages["task"]).task)
 
 
-def strata_of(read: Read, cfg: Config, task: str) -> tuple[list[Hashable], str]:
+def strata_of(canon: Sequence[tuple[str, dict[str, Any]]], task: str) -> tuple[list[Hashable], str]:
     """Each record's stratum and what the strata are ("label", "desirable" or "none").
 
     Classification: the label (the output, trimmed when the layout is not a labelled
     one, as the linter's task profile reads it; None when missing).  Unpaired
     preference (KTO): the desirable flag, so both kinds keep their shares.  Otherwise
-    one stratum for all.
+    one stratum for all.  ``canon`` is ``canonical_views`` of the records.
     """
-    spec_fields = {s.path: s.fields for s in read.specs}
-    spec_layout = {s.path: s.layout for s in read.specs}
-    canon = [_canonical(r, cfg, spec_fields, spec_layout) for r in read.records]
     if task == "classification":
         out: list[Hashable] = []
         for fmt, d in canon:

@@ -14,7 +14,7 @@ from hashlib import blake2b
 from typing import Any
 
 from dataprep import records
-from dataprep.model import Derives, Record, Related
+from dataprep.model import Derives, Record, Related, shared_per_batch
 from dataprep.normalize import normalize
 
 #: distinct outputs beyond which a dataset is not treated as classification
@@ -47,11 +47,7 @@ class Stage(Derives):
         return {}
 
 
-#: the last batch ``identity_norms`` read: (the batch, its texts); the batch itself is
-#: held, so an identity test can never match a new list at its address
-_LAST_NORMS: tuple[list[Record], list[str | None]] | None = None
-
-
+@shared_per_batch
 def identity_norms(recs: list[Record]) -> list[str | None]:
     """Each record's normalised identity text (None: unknown layout), once per batch.
 
@@ -59,14 +55,8 @@ def identity_norms(recs: list[Record]) -> list[str | None]:
     most layouts (separators aside), so the second reader of a map-phase batch gets
     the first one's texts instead of normalising every record again.
     """
-    global _LAST_NORMS
-    last = _LAST_NORMS
-    if last is not None and last[0] is recs:
-        return last[1]
-    got = [None if rec.format == records.UNKNOWN
-           else normalize(records.identity(rec.format, rec.data)) for rec in recs]
-    _LAST_NORMS = (recs, got)
-    return got
+    return [None if rec.format == records.UNKNOWN
+            else normalize(records.identity(rec.format, rec.data)) for rec in recs]
 
 
 class ExactHashes(Stage):

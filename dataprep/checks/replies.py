@@ -12,7 +12,7 @@ from hashlib import blake2b
 from typing import NamedTuple
 
 from dataprep import records
-from dataprep.model import Record
+from dataprep.model import Record, shared_per_batch
 from dataprep.normalize import normalize
 
 _PUNCT = re.compile(r"[^\w\s]+")
@@ -46,11 +46,7 @@ def counted_reply(rec: Record, min_words: int) -> CountedReply | None:
     return CountedReply(prompt, reply, digest(norm), norm)
 
 
-#: the last batch ``counted_replies`` read: (the batch, min_words, its readings); the
-#: batch itself is held, so an identity test can never match a new list at its address
-_LAST: tuple[list[Record], int, list[CountedReply | None]] | None = None
-
-
+@shared_per_batch
 def counted_replies(recs: list[Record], min_words: int) -> list[CountedReply | None]:
     """``counted_reply`` of each record of a map-phase batch (unknown layouts: None).
 
@@ -58,13 +54,8 @@ def counted_replies(recs: list[Record], min_words: int) -> list[CountedReply | N
     same ``min_words``: the second gets the first's readings instead of normalising
     every reply again.
     """
-    global _LAST
-    last = _LAST
-    if last is not None and last[0] is recs and last[1] == min_words:
-        return last[2]
-    got = [None if rec.format == records.UNKNOWN else counted_reply(rec, min_words) for rec in recs]
-    _LAST = (recs, min_words, got)
-    return got
+    return [None if rec.format == records.UNKNOWN else counted_reply(rec, min_words)
+            for rec in recs]
 
 
 def show(text: str) -> str:

@@ -13,7 +13,7 @@ import click
 
 from dataprep.convert import TARGETS, plan
 from dataprep.errors import UsageError
-from dataprep.rewrite import format_changes, read_records, shared_lines, write_jsonl
+from dataprep.rewrite import format_changes, read_records, write_jsonl
 
 _HELP = """Convert IN... (files, directories, globs) to the LAYOUT a trainer reads, as JSON Lines.
 
@@ -70,7 +70,7 @@ def command(inputs: tuple[str, ...], output: str | None, target: str, dry_run: b
         _check_output(output, [s.real_path for s in read.specs])
     p = plan(read, target, fields)
     if dry_run:
-        for line in format_changes(p.changes, shared_lines((r.path, r.line) for r in read.records)):
+        for line in format_changes(p.changes, p.shared):
             click.echo(line)
         click.echo(p.summary(None))
         return

@@ -146,7 +146,14 @@ def run_split(paths: Sequence[str], *, fraction: float, out_dir: str | None, see
     """
     from dataprep.api import load_config
     from dataprep.records import UNKNOWN
-    from dataprep.splitting import assign, check_fraction, clusters, eval_target, strata_of
+    from dataprep.splitting import (
+        assign,
+        canonical_views,
+        check_fraction,
+        clusters,
+        eval_target,
+        strata_of,
+    )
 
     started = time.monotonic()
     check_fraction(fraction)
@@ -158,7 +165,8 @@ def run_split(paths: Sequence[str], *, fraction: float, out_dir: str | None, see
     read = read_records(paths)
     targets = _outputs(out_dir, read, force) if out_dir is not None else None
     grouping = clusters(read, cfg, prompts=group_prompts)
-    usable = [i for i, f in enumerate(grouping.formats) if f != UNKNOWN]
+    canon = canonical_views(read, cfg)
+    usable = [i for i, (fmt, _) in enumerate(canon) if fmt != UNKNOWN]
     keep = set(usable)
     groups = [g for g in grouping.clusters if g[0] in keep]
     n = len(usable)
@@ -167,7 +175,7 @@ def run_split(paths: Sequence[str], *, fraction: float, out_dir: str | None, see
         raise UsageError(f"--eval-fraction {fraction:g} of {n} usable record(s) leaves "
                          f"{'no eval' if target < 1 else 'no train'} record; give more data or "
                          "another fraction")
-    strata, kind = strata_of(read, cfg, grouping.task)
+    strata, kind = strata_of(canon, grouping.task)
     if not stratify:
         strata, kind = [None] * len(strata), "none"
     in_eval = assign(groups, strata, fraction, seed)

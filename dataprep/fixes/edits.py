@@ -108,9 +108,11 @@ class Outcome:
     rounds: int = 0
 
 
-def load_items(spec: SourceSpec, mapping: Mapping[str, str], layout: str | None
-               ) -> tuple[list[Item], list[ParseFailure]]:
-    """Records of one input as ``Item``s, and the lines that could not be read."""
+def load_items(spec: SourceSpec, cfg: Any) -> tuple[list[Item], list[ParseFailure]]:
+    """Records of one input as ``Item``s (read with the input's field mapping and layout,
+    as the linter reads them), and the lines that could not be read."""
+    mapping = {**cfg.fields, **dict(spec.fields)} if spec.fields else dict(cfg.fields)
+    layout = spec.layout or cfg.format_hint
     plain = spec.kind == "jsonl"
     items: list[Item] = []
     failures: list[ParseFailure] = []
@@ -157,10 +159,9 @@ def _steps(pointer: str) -> list[str]:
     return [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
 
 
-def get_at(d: Any, pointer: str) -> Any:
-    """The value at a JSON pointer, or None when the pointer leads nowhere."""
+def _walk(d: Any, steps: Sequence[str]) -> Any:
     cur = d
-    for step in _steps(pointer):
+    for step in steps:
         if type(cur) is dict:
             if step not in cur:
                 return None
@@ -172,19 +173,17 @@ def get_at(d: Any, pointer: str) -> Any:
     return cur
 
 
+def get_at(d: Any, pointer: str) -> Any:
+    """The value at a JSON pointer, or None when the pointer leads nowhere."""
+    return _walk(d, _steps(pointer))
+
+
 def set_at(d: Any, pointer: str, value: Any) -> bool:
     """Replace the value at an existing JSON pointer; False when there is none."""
     steps = _steps(pointer)
     if not steps:
         return False
-    parent = d
-    for step in steps[:-1]:
-        if type(parent) is dict:
-            parent = parent.get(step)
-        elif type(parent) is list and step.isdigit() and int(step) < len(parent):
-            parent = parent[int(step)]
-        else:
-            return False
+    parent = _walk(d, steps[:-1])
     last = steps[-1]
     if type(parent) is dict and last in parent:
         parent[last] = value
@@ -234,6 +233,14 @@ def is_no_input(text: str, matcher: Any) -> bool:
 # ------------------------------------------------------------------ labels (DP403)
 
 
+def item_label(it: Item) -> tuple[str, bool] | None:
+    """The item's label as the linter reads it (``checks.labels.label_of``), or None."""
+    from dataprep.checks.labels import label_of
+
+    fmt, d = it.view()
+    return None if fmt == records.UNKNOWN else label_of(fmt, d)
+
+
 def label_plan(items: Sequence[Item], extra: Sequence[Item],
                order: Mapping[str, int], errors: set[tuple[str, int]], cfg: Any,
                variant_findings: Sequence[Finding]) -> tuple[dict[tuple[str, bool], tuple[str, bool]], list[str]]:
@@ -243,7 +250,7 @@ def label_plan(items: Sequence[Item], extra: Sequence[Item],
     file order), so ``find_variants`` names the same canonical label the message names.
     A reported label the recount does not confirm is left alone and noted.
     """
-    from dataprep.checks.labels import LabelInfo, find_variants, label_of
+    from dataprep.checks.labels import LabelInfo, find_variants
     from dataprep.config import rule_options
 
     infos: dict[tuple[str, bool], LabelInfo] = {}
@@ -251,10 +258,7 @@ def label_plan(items: Sequence[Item], extra: Sequence[Item],
     for it in every:
         if (it.path, it.index) in errors:
             continue
-        fmt, d = it.view()
-        if fmt == records.UNKNOWN:
-            continue
-        got = label_of(fmt, d)
+        got = item_label(it)
         if got is None:
             continue
         info = infos.get(got)
@@ -271,8 +275,7 @@ def label_plan(items: Sequence[Item], extra: Sequence[Item],
         found = by_place.get((f.path, f.record if f.record is not None else -1))
         if found is None:
             continue
-        fmt, d = found.view()
-        got = label_of(fmt, d) if fmt != records.UNKNOWN else None
+        got = item_label(found)
         info = infos.get(got) if got is not None else None
         if info is None or info.order not in variants:
             notes.append(f"DP403 at {f.path}:{f.line}: the label could not be matched to a "

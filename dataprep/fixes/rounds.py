@@ -11,13 +11,13 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dataprep import records
 from dataprep.checks import RULES
 from dataprep.fixes.edits import (
     DUP_CODES,
     Item,
     Outcome,
     edit_record,
+    item_label,
     label_plan,
     reject_line,
 )
@@ -55,12 +55,7 @@ class _Clusters:
 def _canonical_label(it: Item, variants: Mapping[tuple[str, bool], tuple[str, bool]]
                      ) -> tuple[str, bool] | None:
     """A record's label as the linter reads it, spelling variants resolved."""
-    from dataprep.checks.labels import label_of
-
-    fmt, view = it.view()
-    if fmt == records.UNKNOWN:
-        return None
-    got = label_of(fmt, view)
+    got = item_label(it)
     return variants.get(got, got) if got is not None else None
 
 

@@ -173,6 +173,13 @@ def _rows(items: Sequence[Item], lines: Mapping[str, Any]) -> Iterable[Any]:
         yield raw if raw is not None else it.data
 
 
+def _linted_rows(path: str) -> Iterable[bytes]:
+    """The lines of a file ``write_jsonl`` wrote, without their line ends."""
+    with open(path, "rb") as fh:
+        for raw in fh:
+            yield raw[:-1]
+
+
 def _merge(total: Outcome, step: Outcome) -> None:
     total.rejects.extend(step.rejects)
     total.changes.extend(step.changes)
@@ -214,16 +221,14 @@ def run(inputs: Sequence[str], *, output: str | None, in_place: bool, dry_run: b
     slots: list[list[Item]] = []
     failures: list[ParseFailure] = []
     for t in targets:
-        mapping = {**cfg.fields, **dict(t.spec.fields)} if t.spec.fields else dict(cfg.fields)
-        items, bad = load_items(t.spec, mapping, t.spec.layout or cfg.format_hint)
+        items, bad = load_items(t.spec, cfg)
         slots.append(items)
         failures.extend(bad)
     extra: list[Item] = []
     if "DP403" in fixes and any(f.code == "DP403" for f in before.findings):
         for spec in discover(inputs, cfg.eval):
             if spec.path not in slot_paths and spec.kind != "registry":
-                mapping = {**cfg.fields, **dict(spec.fields)} if spec.fields else dict(cfg.fields)
-                extra.extend(load_items(spec, mapping, spec.layout or cfg.format_hint)[0])
+                extra.extend(load_items(spec, cfg)[0])
     matcher = no_input_matcher(cfg) if "DP506" in fixes else None
     records_in = sum(len(s) for s in slots) + len(failures)
 
@@ -268,8 +273,8 @@ def run(inputs: Sequence[str], *, output: str | None, in_place: bool, dry_run: b
             # record taken out of an input replaced in place is never only in a temp file
             outs: list[tuple[str, Iterable[Any], str | None]] = (
                 [(rejects_file, rejects, None)] if rejects else [])
-            outs += [(t.output, _rows(items, lines), t.backup)
-                     for t, items in zip(targets, total.kept)]
+            # the outputs are the files just linted: copy their lines, not re-encode
+            outs += [(t.output, _linted_rows(p), t.backup) for t, p in zip(targets, tmp_paths)]
             written = list(zip([o[0] for o in outs], write_many(outs)))
             if rejects:
                 written = [*written[1:], written[0]]

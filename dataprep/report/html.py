@@ -37,6 +37,7 @@ from itertools import pairwise
 from typing import Any
 
 from dataprep.report import svg
+from dataprep.report.sarif import RANK, severity_of
 from dataprep.report.text import (
     DIMENSIONS,
     as_int,
@@ -70,7 +71,6 @@ WHY_OPEN = 300
 VERDICT_CLASS = {"ready": "v-ready", "needs-work": "v-needs-work", "not-ready": "v-not-ready"}
 VERDICT_TEXT = {"ready": "Ready", "needs-work": "Needs work", "not-ready": "Not ready"}
 SEVERITY_CLASS = {"error": "sev-error", "warning": "sev-warning", "info": "sev-info"}
-_RANK = {"error": 0, "warning": 1, "info": 2}
 _SEVERITIES = ("error", "warning", "info")
 
 #: lone surrogates (undecodable input) cannot be written as UTF-8
@@ -81,11 +81,16 @@ _QUOTED = re.compile(r"(?<![\w'])'(?:[^'\n]|'(?=\w))+'(?![\w])|\"[^\"\n]+\"")
 _LITERAL = re.compile(r"``(.+?)``")
 
 
+def _visible(value: Any) -> str:
+    """``clean(value)`` with lone surrogates written as ``\\udXXX``."""
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", clean(value))
+
+
 def esc(value: Any, limit: int | None = MAX_TEXT) -> str:
     """``value`` as HTML text that renders literally on one line, also safe in a quoted
     attribute: control characters become visible escapes, lone surrogates ``\\udXXX``,
     then ``& < > " '`` become entities.  Long values are cut with an ellipsis."""
-    text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", clean(value))
+    text = _visible(value)
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "…"
     return html.escape(text, quote=True)
@@ -97,7 +102,7 @@ def highlight(message: Any, limit: int = MAX_MESSAGE, prefix: str = "") -> str:
     its own, so the markup added here is the only markup in the result.  ``prefix`` (the
     files' common directory, stated once in the header) is dropped from places the
     message names, as it is from the locations."""
-    text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", clean(message))
+    text = _visible(message)
     if prefix:
         text = text.replace(prefix, "")
     if len(text) > limit:
@@ -230,7 +235,7 @@ def _severity_counts(p: _Page) -> dict[str, int]:
         return {s: as_int(by_sev.get(s)) or 0 for s in _SEVERITIES}
     counts = dict.fromkeys(_SEVERITIES, 0)
     for f in p.findings:
-        counts[_severity(f)] += 1
+        counts[severity_of(f)] += 1
     return counts
 
 
@@ -490,14 +495,12 @@ def _ranked(counts: Mapping[str, Any], numeric_keys: bool = False) -> list[tuple
     pairs = [(str(k), as_int(v)) for k, v in counts.items()]
     good = [(k, v) for k, v in pairs if v is not None]
     if numeric_keys:
-        return sorted(
-            good, key=lambda kv: (as_int(_to_int(kv[0])) is None, _to_int(kv[0]) or 0, kv[0])
-        )
+        def by_number(kv: tuple[str, int]) -> tuple[bool, int, str]:
+            number = kv[0].isdecimal()  # not isdigit: int() rejects "²"
+            return (not number, int(kv[0]) if number else 0, kv[0])
+
+        return sorted(good, key=by_number)
     return sorted(good, key=lambda kv: (-kv[1], kv[0]))
-
-
-def _to_int(text: str) -> int | None:
-    return int(text) if text.isdigit() else None
 
 
 def _bar_chart(
@@ -600,7 +603,7 @@ def _charts(p: _Page, per_file: Sequence[int]) -> str:
     by_code = as_map(summary.get("by_code"))
     if by_code:
         ranked = _ranked(by_code)
-        classes = [SEVERITY_CLASS.get(_rule_severity(p, code), "") for code, _ in ranked]
+        classes = [SEVERITY_CLASS[severity_of(as_map(p.rules.get(code)))] for code, _ in ranked]
         pairs = [
             (f"{code} {clean(as_map(p.rules.get(code)).get('name') or '')}".strip(), n)
             for code, n in ranked
@@ -618,10 +621,10 @@ def _charts(p: _Page, per_file: Sequence[int]) -> str:
             return clean(path)[len(p.prefix) :] if p.prefix else clean(path)
 
         scores = as_map(as_map(p.result.get("score")).get("files"))
-        scored = [(name(k), v) for k, v in scores.items() if _finite(v) is not None]
+        scored = [(name(k), s) for k, v in scores.items() if (s := _finite(v)) is not None]
         if scored:
             # worst first: the file to open next
-            worst = sorted(((k, float(v)) for k, v in scored), key=lambda kv: (kv[1], kv[0]))
+            worst = sorted(scored, key=lambda kv: (kv[1], kv[0]))
             figs.append(
                 _figure(
                     "per_file",
@@ -656,16 +659,6 @@ def _charts(p: _Page, per_file: Sequence[int]) -> str:
 # --- findings by rule ------------------------------------------------------------------
 
 
-def _severity(finding: Mapping[str, Any]) -> str:
-    sev = finding.get("severity")
-    return sev if isinstance(sev, str) and sev in _RANK else "warning"
-
-
-def _rule_severity(p: _Page, code: str) -> str:
-    sev = as_map(p.rules.get(code)).get("severity")
-    return sev if isinstance(sev, str) and sev in _RANK else "warning"
-
-
 @dataclass
 class _Rule:
     """One rule's findings on the page: its count, worst severity and shown examples."""
@@ -675,8 +668,8 @@ class _Rule:
     severity: str
     count: int = 0
     examples: list[Mapping[str, Any]] = field(default_factory=list)
+    #: findings per path (its keys are the files the rule fired in)
     per_file: dict[str, int] = field(default_factory=dict)
-    files: set[str] = field(default_factory=set)
 
 
 def _group(p: _Page, per_file_cap: int) -> list[_Rule]:
@@ -688,19 +681,18 @@ def _group(p: _Page, per_file_cap: int) -> list[_Rule]:
     for f in p.findings:
         code = clean(f.get("code") or "DP???")
         g = groups.get(code)
-        sev = _severity(f)
+        sev = severity_of(f)
         if g is None:
             g = groups[code] = _Rule(code, clean(f.get("name") or ""), sev)
-        elif _RANK[sev] < _RANK[g.severity]:
+        elif RANK[sev] < RANK[g.severity]:
             g.severity = sev
         g.count += 1
         path = str(f.get("path"))
-        g.files.add(path)
         seen = g.per_file.get(path, 0)
         if seen < per_file_cap and len(g.examples) < per_rule:
             g.examples.append(f)
         g.per_file[path] = seen + 1
-    ordered = sorted(groups.values(), key=lambda g: (_RANK[g.severity], -g.count, g.code))
+    ordered = sorted(groups.values(), key=lambda g: (RANK[g.severity], -g.count, g.code))
     budget = MAX_EXAMPLES_TOTAL[1 if p.verbose else 0]
     for g in ordered:
         g.examples = g.examples[: max(budget, 0)]
@@ -727,7 +719,7 @@ def _example(p: _Page, f: Mapping[str, Any]) -> str:
         first = related_location(related[0])
         if first not in clean(f.get("message")):
             parts.append(f'<span class="muted">first at {esc(first)}</span>')
-    cls = SEVERITY_CLASS[_severity(f)]
+    cls = SEVERITY_CLASS[severity_of(f)]
     return f'<li class="{cls}"><span class="where">{where}</span> {" ".join(parts)}</li>'
 
 
@@ -740,7 +732,7 @@ def _rule_section(p: _Page, g: _Rule) -> str:
     rest = g.count - shown
     examples = "".join(_example(p, f) for f in g.examples)
     more = f'<p class="more" data-more="{rest}">and {rest:,} more</p>' if rest > 0 else ""
-    where = f" in {plural(len(g.files), 'file')}" if len(g.files) > 1 else ""
+    where = f" in {plural(len(g.per_file), 'file')}" if len(g.per_file) > 1 else ""
     sev_class = SEVERITY_CLASS[g.severity]
     return (
         f'<section class="rule card {sev_class}" id="rule-{esc(g.code, 20)}" '

@@ -81,7 +81,6 @@ def _hist_panel(
     *,
     limit: float | None = None,
     label: str | None = None,
-    unit: str = "",
 ) -> list[str]:
     """One histogram's shapes, with its plot area starting at ``top``.
 
@@ -110,7 +109,7 @@ def _hist_panel(
             h = max(h, 1.5)  # a bin with few records stays visible next to a tall one
         x = left + i * step
         lo, hi = edges[i], edges[i + 1]
-        tip = f"{fmt(lo)}–{fmt(hi)}{unit}: {fmt(c)}"
+        tip = f"{fmt(lo)}–{fmt(hi)}: {fmt(c)}"
         out.append(
             f'<rect class="bar" x="{x + 0.5:.1f}" y="{bottom - h:.1f}" '
             f'width="{max(step - 1, 0.5):.1f}" height="{h:.1f}"><title>{esc(tip)}</title></rect>'
@@ -120,7 +119,7 @@ def _hist_panel(
         x = left + i * step
         out.append(_text("tick", x, bottom + 14, compact(edges[i]), "middle"))
     if limit is not None:
-        out.extend(_limit_line(edges, limit, left, step, top, bottom, unit))
+        out.extend(_limit_line(edges, limit, left, step, top, bottom))
     return out
 
 
@@ -131,11 +130,10 @@ def _limit_line(
     step: float,
     top: float,
     bottom: float,
-    unit: str,
 ) -> list[str]:
     """The vertical limit line (or the right-edge marker for a limit beyond the data)."""
     n = len(edges) - 1
-    text = f"limit {fmt(limit)}{unit}"
+    text = f"limit {fmt(limit)}"
     if limit >= edges[-1]:
         x = left + n * step
         beyond = f"{text} →" if limit > edges[-1] else text
@@ -164,11 +162,10 @@ def histogram(
     counts: Sequence[int],
     *,
     limit: float | None = None,
-    unit: str = "",
 ) -> str:
     """A histogram of binned counts (``counts[i]`` between ``edges[i]`` and ``edges[i+1]``),
     with an optional vertical limit line, as one ``<svg>``."""
-    return multi_histogram(chart_id, title, [(None, edges, counts)], limit=limit, unit=unit)
+    return multi_histogram(chart_id, title, [(None, edges, counts)], limit=limit)
 
 
 def multi_histogram(
@@ -177,7 +174,6 @@ def multi_histogram(
     panels: Sequence[tuple[str | None, Sequence[float], Sequence[int]]],
     *,
     limit: float | None = None,
-    unit: str = "",
 ) -> str:
     """Histograms stacked in one ``<svg>`` (one panel per series, e.g. per role), each
     scaled to its own peak: roles differ in volume, and the shape is what is compared."""
@@ -187,7 +183,7 @@ def multi_histogram(
     parts = [_open(chart_id, height, title)]
     for k, (label, edges, counts) in enumerate(panels):
         top = pad_top + k * panel_h
-        parts.extend(_hist_panel(edges, counts, top, limit=limit, label=label, unit=unit))
+        parts.extend(_hist_panel(edges, counts, top, limit=limit, label=label))
     parts.append("</svg>")
     return "".join(parts)
 
